@@ -1,0 +1,238 @@
+// Command cairn is a self-hosted learning journal and skills wallet.
+//
+// This file only parses the command line, wires internal/app and handles
+// signals; everything else lives in the packages.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"golang.org/x/term"
+
+	"github.com/cairn-pl/cairn/internal/app"
+	"github.com/cairn-pl/cairn/internal/config"
+)
+
+// version is set at build time: -ldflags "-X main.version=v1.2.3".
+var version = "dev"
+
+const usage = `Cairn: a self-hosted learning journal and skills wallet.
+
+Usage:
+  cairn serve   [--data DIR] [--listen ADDR] [--base-url URL]   run the server (default command)
+  cairn passwd  [--data DIR]             set the owner password (read from stdin when it is not a terminal)
+  cairn token create NAME [--data DIR]   create an API token; prints it once
+  cairn backup  [--data DIR] FILE        copy the database to FILE while serving
+  cairn healthcheck [--listen ADDR]      exit 0 when the local server answers
+  cairn version                          print the version
+
+Run "cairn COMMAND --help" for the flags of a command. Every flag has a
+CAIRN_* environment twin (e.g. --data and CAIRN_DATA).
+`
+
+// exitUsage is the exit code for a command line that could not be parsed.
+const exitUsage = 2
+
+func main() {
+	app.Version = version
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "serve":
+		err = serve(args, stdout, stderr)
+	case "passwd":
+		err = passwd(args, stdin, stdout, stderr)
+	case "token":
+		err = token(args, stdout, stderr)
+	case "backup":
+		err = backup(args, stdout, stderr)
+	case "healthcheck":
+		err = healthcheck(args, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, "cairn", version)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "cairn: unknown command %q\n\n%s", cmd, usage)
+		return exitUsage
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, new(usageError)):
+		fmt.Fprintln(stderr, "cairn:", err)
+		return exitUsage
+	default:
+		fmt.Fprintln(stderr, "cairn:", err)
+		return 1
+	}
+}
+
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// load parses a command's flags over its environment twins.
+func load(name string, names config.Flags, args []string, stderr io.Writer, positional string) (config.Config, []string, error) {
+	fs := flag.NewFlagSet("cairn "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: cairn %s [flags]%s\n\nFlags:\n", name, positional)
+		fs.PrintDefaults()
+	}
+	cfg, err := config.Load(fs, names, args, os.Getenv)
+	if err != nil && !errors.Is(err, flag.ErrHelp) && fs.Parsed() {
+		return cfg, nil, usageError{err.Error()}
+	}
+	if err != nil {
+		return cfg, nil, err
+	}
+	return cfg, fs.Args(), nil
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+func serve(args []string, stdout, stderr io.Writer) error {
+	cfg, rest, err := load("serve", config.ServeFlags, args, stderr, "")
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usageError{fmt.Sprintf("serve takes no arguments, got %q", rest)}
+	}
+	logger := newLogger(stderr, cfg.LogLevel)
+	slog.SetDefault(logger)
+	logger.Info("starting", cfg.Redacted()...)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	a, err := app.New(ctx, cfg, app.Options{Logger: logger, Out: stdout})
+	if err != nil {
+		return err
+	}
+	return a.Run(ctx)
+}
+
+func passwd(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	cfg, rest, err := load("passwd", config.DataFlags, args, stderr, "")
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usageError{"passwd reads the password from stdin, not from the command line"}
+	}
+	pw, err := readNewPassword(stdin, stderr)
+	if err != nil {
+		return err
+	}
+	if err := app.SetPassword(context.Background(), cfg, pw); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "Owner password set. Every logged-in browser has been logged out.")
+	return nil
+}
+
+// readNewPassword prompts twice without echo on a terminal, and reads one
+// line from a pipe (scripts: echo "$PW" | cairn passwd).
+func readNewPassword(stdin io.Reader, stderr io.Writer) (string, error) {
+	f, ok := stdin.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return app.ReadPassword(stdin)
+	}
+	fmt.Fprint(stderr, "New owner password: ")
+	first, err := term.ReadPassword(int(f.Fd()))
+	fmt.Fprintln(stderr)
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprint(stderr, "Again: ")
+	second, err := term.ReadPassword(int(f.Fd()))
+	fmt.Fprintln(stderr)
+	if err != nil {
+		return "", err
+	}
+	if string(first) != string(second) {
+		return "", errors.New("the two passwords differ; nothing changed")
+	}
+	return string(first), nil
+}
+
+func token(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "create" {
+		return usageError{"usage: cairn token create NAME [--data DIR]"}
+	}
+	args = args[1:]
+	// Allow the name before or after the flags.
+	var name string
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		name, args = args[0], args[1:]
+	}
+	cfg, rest, err := load("token create", config.DataFlags, args, stderr, " NAME")
+	if err != nil {
+		return err
+	}
+	if name == "" && len(rest) == 1 {
+		name, rest = rest[0], nil
+	}
+	if name == "" || len(rest) > 0 {
+		return usageError{"usage: cairn token create NAME [--data DIR]"}
+	}
+	tok, err := app.CreateToken(context.Background(), cfg, name)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "API token %q created. It is shown once; store it now. Use it as: Authorization: Bearer TOKEN\n", name)
+	// The token alone on the last line, so scripts can capture it.
+	fmt.Fprintln(stdout, tok)
+	return nil
+}
+
+func backup(args []string, stdout, stderr io.Writer) error {
+	var file string
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		file, args = args[0], args[1:]
+	}
+	cfg, rest, err := load("backup", config.DataFlags, args, stderr, " FILE")
+	if err != nil {
+		return err
+	}
+	if file == "" && len(rest) == 1 {
+		file, rest = rest[0], nil
+	}
+	if file == "" || len(rest) > 0 {
+		return usageError{"usage: cairn backup FILE [--data DIR]"}
+	}
+	if err := app.Backup(context.Background(), cfg, file); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "Backup written to", file)
+	return nil
+}
+
+func healthcheck(args []string, stderr io.Writer) error {
+	cfg, _, err := load("healthcheck", config.Flags{"listen", "base-url"}, args, stderr, "")
+	if err != nil {
+		return err
+	}
+	return app.Healthcheck(context.Background(), cfg)
+}

@@ -1,0 +1,189 @@
+// Package app is the dependency carrier: it opens the store, builds the
+// services, the job queue, the outbound client and the web site from a
+// Config, runs them, and shuts them down in the right order.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/cairn-pl/cairn/internal/account"
+	"github.com/cairn-pl/cairn/internal/config"
+	"github.com/cairn-pl/cairn/internal/jobs"
+	"github.com/cairn-pl/cairn/internal/netx"
+	"github.com/cairn-pl/cairn/internal/store"
+	"github.com/cairn-pl/cairn/internal/web"
+)
+
+// Version is the build's version, set by main from -ldflags.
+var Version = "dev"
+
+// App is one running Cairn instance.
+type App struct {
+	Config  config.Config
+	Logger  *slog.Logger
+	Store   *store.DB
+	Account *account.Service
+	Jobs    *jobs.Queue
+	Net     *netx.Client
+	Site    *web.Site
+	out     io.Writer // where the startup banner goes (stdout)
+}
+
+// Options are what New needs besides the Config.
+type Options struct {
+	Logger *slog.Logger
+	Out    io.Writer     // startup messages for the person at the terminal; default os.Stdout
+	Jobs   jobs.Config   // queue tuning; zero value gives the defaults
+}
+
+// New opens the data dir and builds every part. On error nothing is left
+// open.
+func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Out == nil {
+		opts.Out = os.Stdout
+	}
+	db, err := store.Open(ctx, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	if err := ensureDataDirs(cfg); err != nil {
+		db.Close()
+		return nil, err
+	}
+	jc := opts.Jobs
+	jc.Logger = opts.Logger
+	a := &App{
+		Config:  cfg,
+		Logger:  opts.Logger,
+		Store:   db,
+		Account: account.New(db),
+		Jobs:    jobs.New(db, jc),
+		Net: netx.New(netx.Options{
+			AllowPrivate: cfg.AllowPrivateNetwork,
+			UserAgent:    netx.UserAgent(Version, cfg.BaseURL),
+		}),
+		out: opts.Out,
+	}
+	a.Jobs.Register(maintenanceJob, a.maintain)
+	site, err := web.New(web.Deps{
+		Config: cfg, Store: db, Account: a.Account, Jobs: a.Jobs, Logger: opts.Logger, Version: Version,
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("build web site: %w", err)
+	}
+	a.Site = site
+	return a, nil
+}
+
+// ensureDataDirs creates keys/ (private: 0700) and media/ beside the
+// database.
+func ensureDataDirs(cfg config.Config) error {
+	if err := os.MkdirAll(cfg.KeysDir(), 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", cfg.KeysDir(), err)
+	}
+	if err := os.MkdirAll(cfg.MediaDir(), 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", cfg.MediaDir(), err)
+	}
+	return nil
+}
+
+// Run serves until ctx is cancelled (SIGINT/SIGTERM in main), then shuts
+// down: HTTP drains first, then workers stop, then the store checkpoints
+// its WAL and closes.
+func (a *App) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", a.Config.Listen)
+	if err != nil {
+		a.Store.Close()
+		return fmt.Errorf("listen on %s: %w", a.Config.Listen, err)
+	}
+	return a.Serve(ctx, ln)
+}
+
+// Serve is Run on a listener the caller opened (tests use a random port).
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	if err := a.greet(ctx, ln.Addr()); err != nil {
+		ln.Close()
+		a.Store.Close()
+		return err
+	}
+	if err := a.scheduleMaintenance(ctx); err != nil {
+		a.Logger.Warn("schedule maintenance", "err", err)
+	}
+
+	jobsCtx, stopJobs := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := a.Jobs.Run(jobsCtx); err != nil && !errors.Is(err, context.Canceled) {
+			a.Logger.Error("job workers stopped", "err", err)
+		}
+	}()
+
+	served := make(chan error, 1)
+	go func() { served <- a.Site.Serve(ln) }()
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-served:
+	}
+	a.Logger.Info("shutting down")
+	if err := a.Site.Shutdown(10 * time.Second); err != nil {
+		a.Logger.Error("http shutdown", "err", err)
+	}
+	stopJobs()
+	wg.Wait()
+	a.Net.CloseIdleConnections()
+	if err := a.Store.Close(); err != nil {
+		return errors.Join(serveErr, fmt.Errorf("close store: %w", err))
+	}
+	a.Logger.Info("stopped")
+	return serveErr
+}
+
+// greet prints where Cairn listens and, while no password is set, either
+// applies CAIRN_ADMIN_PASSWORD or prints a one-time setup link.
+func (a *App) greet(ctx context.Context, addr net.Addr) error {
+	fmt.Fprintf(a.out, "Cairn %s is running at %s (listening on %s, data in %s)\n",
+		Version, a.Config.BaseURL, addr, a.Config.DataDir)
+	owner, err := a.Account.Owner(ctx)
+	if err != nil {
+		return err
+	}
+	if owner.HasPassword {
+		return nil
+	}
+	if a.Config.AdminPassword != "" {
+		if _, err := a.Account.BootstrapPassword(ctx, a.Config.AdminPassword); err != nil {
+			return fmt.Errorf("CAIRN_ADMIN_PASSWORD: %w", err)
+		}
+		fmt.Fprintln(a.out, "Owner password set from CAIRN_ADMIN_PASSWORD.")
+		return nil
+	}
+	token, err := a.Account.NewSetupLink(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.out, "No owner password yet. Open this one-time link to choose it (valid %s):\n  %s/setup/%s\n",
+		account.SetupTTL, a.Config.BaseURL, token)
+	return nil
+}
+
+// Close releases everything New opened, for an App that never ran.
+func (a *App) Close() error {
+	a.Net.CloseIdleConnections()
+	return a.Store.Close()
+}

@@ -1,0 +1,191 @@
+package web
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/cairn-pl/cairn/internal/account"
+)
+
+type settingsData struct {
+	Tokens     []account.APIToken
+	NewToken   *newToken
+	Version    string
+	Schema     int
+	FailedJobs int
+}
+
+type newToken struct{ Name, Token string }
+
+func (s *Server) settingsRoutes(r fiber.Router) {
+	r.Get("/settings", s.settingsPage)
+	r.Post("/settings/profile", s.saveProfile)
+	r.Post("/settings/identities", s.saveIdentities)
+	r.Post("/settings/tokens", s.createToken)
+	r.Post("/settings/tokens/:id/revoke", s.revokeToken)
+}
+
+func (s *Server) settingsPage(c *fiber.Ctx) error {
+	return s.showSettings(c, fiber.StatusOK, nil)
+}
+
+func (s *Server) showSettings(c *fiber.Ctx, status int, nt *newToken) error {
+	ctx := c.UserContext()
+	tokens, err := s.Account.APITokens(ctx)
+	if err != nil {
+		return err
+	}
+	schema, err := s.Store.Version(ctx)
+	if err != nil {
+		return err
+	}
+	counts, err := s.Jobs.Counts(ctx)
+	if err != nil {
+		return err
+	}
+	return s.show(c, status, "settings", "Settings", "/admin/settings",
+		settingsData{Tokens: tokens, NewToken: nt, Version: s.Version, Schema: schema, FailedJobs: counts.Failed})
+}
+
+func (s *Server) saveProfile(c *fiber.Ctx) error {
+	p := account.Profile{
+		Name:  c.FormValue("name"),
+		Bio:   c.FormValue("bio"),
+		Photo: c.FormValue("photo"),
+		Links: strings.Split(c.FormValue("links"), "\n"),
+	}
+	if fh, err := c.FormFile("photo_file"); err == nil && fh.Size > 0 {
+		path, err := s.savePhoto(fh)
+		if err != nil {
+			return s.settingsError(c, err)
+		}
+		p.Photo = path
+	}
+	if err := s.Account.UpdateProfile(c.UserContext(), p); err != nil {
+		return s.settingsError(c, err)
+	}
+	s.ownerChanged()
+	s.setFlash(c, "ok", "Profile saved.")
+	return c.Redirect("/admin/settings", fiber.StatusSeeOther)
+}
+
+func (s *Server) saveIdentities(c *fiber.Ctx) error {
+	ids, err := s.Account.SetIdentities(c.UserContext(), strings.Split(c.FormValue("identities"), "\n"))
+	if err != nil {
+		return s.settingsError(c, err)
+	}
+	s.ownerChanged()
+	s.setFlash(c, "ok", fmt.Sprintf("Identities saved (%d).", len(ids)))
+	return c.Redirect("/admin/settings", fiber.StatusSeeOther)
+}
+
+func (s *Server) createToken(c *fiber.Ctx) error {
+	token, rec, err := s.Account.CreateAPIToken(c.UserContext(), c.FormValue("name"))
+	if err != nil {
+		return s.settingsError(c, err)
+	}
+	// Shown on this response only, never through a redirect or a cookie.
+	return s.showSettings(c, fiber.StatusCreated, &newToken{Name: rec.Name, Token: token})
+}
+
+func (s *Server) revokeToken(c *fiber.Ctx) error {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil {
+		return fiber.ErrNotFound
+	}
+	if err := s.Account.RevokeAPIToken(c.UserContext(), id); err != nil {
+		return err
+	}
+	s.setFlash(c, "ok", "Token revoked.")
+	return c.Redirect("/admin/settings", fiber.StatusSeeOther)
+}
+
+// settingsError shows a validation problem on the settings page itself,
+// keeping every other setting as it was.
+func (s *Server) settingsError(c *fiber.Ctx, err error) error {
+	var ve *account.ValidationError
+	if errors.As(err, &ve) {
+		s.setFlash(c, "error", ve.Msg)
+		return c.Redirect("/admin/settings", fiber.StatusSeeOther)
+	}
+	return err
+}
+
+const maxPhotoBytes = 4 << 20
+
+// photoTypes are the image types accepted as a profile photo. SVG is left
+// out on purpose: it can carry script.
+var photoTypes = map[string]string{
+	"image/png":  ".png",
+	"image/jpeg": ".jpg",
+	"image/gif":  ".gif",
+	"image/webp": ".webp",
+}
+
+// savePhoto stores an uploaded photo in media/ under its content hash and
+// returns its /media/ path. The type is sniffed from the bytes, not taken
+// from the client.
+func (s *Server) savePhoto(fh *multipart.FileHeader) (string, error) {
+	if fh.Size > maxPhotoBytes {
+		return "", &account.ValidationError{Msg: "photo is larger than 4 MiB"}
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxPhotoBytes+1))
+	if err != nil {
+		return "", err
+	}
+	if len(b) > maxPhotoBytes {
+		return "", &account.ValidationError{Msg: "photo is larger than 4 MiB"}
+	}
+	ext, ok := photoTypes[http.DetectContentType(b)]
+	if !ok {
+		return "", &account.ValidationError{Msg: "photo must be a PNG, JPEG, GIF or WebP image"}
+	}
+	sum := sha256.Sum256(b)
+	name := hex.EncodeToString(sum[:16]) + ext
+	dir := s.Config.MediaDir()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	if err := writeFileAtomic(filepath.Join(dir, name), b, 0o644); err != nil {
+		return "", err
+	}
+	return "/media/" + name, nil
+}
+
+// writeFileAtomic writes through a temp file and a rename, so a crash
+// never leaves a half-written file under the final name.
+func writeFileAtomic(path string, b []byte, mode os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".upload-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(b); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

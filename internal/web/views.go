@@ -1,0 +1,79 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+// views holds one parsed template set per page: the layout, every partial
+// and the page itself. Parsing each page separately lets every page define
+// its own "title" and "content" blocks (miniflux's engine does the same).
+type views struct {
+	pages map[string]*template.Template
+}
+
+// loadViews parses every page at startup, so a broken template stops the
+// server from starting instead of failing a visitor later.
+func loadViews(assets *assets) (*views, error) {
+	funcs := template.FuncMap{
+		"asset":      assets.URL,
+		"rfc3339":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"date":       func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
+		"displayURL": displayURL,
+		"mediaURL":   func(s string) string { return s },
+	}
+	base, err := template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("parse layout and partials: %w", err)
+	}
+	pageFiles, err := fs.Glob(templateFS, "templates/pages/*.html")
+	if err != nil {
+		return nil, err
+	}
+	v := &views{pages: map[string]*template.Template{}}
+	for _, file := range pageFiles {
+		name := strings.TrimSuffix(path.Base(file), ".html")
+		t, err := template.Must(base.Clone()).ParseFS(templateFS, file)
+		if err != nil {
+			return nil, fmt.Errorf("parse page %s: %w", name, err)
+		}
+		if t.Lookup("content") == nil {
+			return nil, fmt.Errorf("page %s defines no \"content\" block", name)
+		}
+		v.pages[name] = t
+	}
+	return v, nil
+}
+
+// render executes page into a buffer first, so a template error never
+// leaves a half-written page behind.
+func (v *views) render(page string, data any) ([]byte, error) {
+	t, ok := v.pages[page]
+	if !ok {
+		return nil, fmt.Errorf("no page template %q", page)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+		return nil, fmt.Errorf("render %s: %w", page, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// displayURL shortens a URL for link text: host and path, no scheme.
+func displayURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return raw
+	}
+	return strings.TrimSuffix(u.Host+u.EscapedPath(), "/")
+}

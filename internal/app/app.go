@@ -40,8 +40,8 @@ type App struct {
 // Options are what New needs besides the Config.
 type Options struct {
 	Logger *slog.Logger
-	Out    io.Writer     // startup messages for the person at the terminal; default os.Stdout
-	Jobs   jobs.Config   // queue tuning; zero value gives the defaults
+	Out    io.Writer   // startup messages for the person at the terminal; default os.Stdout
+	Jobs   jobs.Config // queue tuning; zero value gives the defaults
 }
 
 // New opens the data dir and builds every part. On error nothing is left

@@ -26,7 +26,7 @@ const ownerPassword = "a long test password"
 // testSite is one Cairn web site on a real store in a temp dir, driven
 // through Fiber's in-process app.Test.
 type testSite struct {
-	t       *testing.T
+	t       testing.TB
 	site    *web.Site
 	db      *store.DB
 	account *account.Service
@@ -34,7 +34,7 @@ type testSite struct {
 	cfg     config.Config
 }
 
-func newSite(t *testing.T, mutate ...func(*config.Config)) *testSite {
+func newSite(t testing.TB, mutate ...func(*config.Config)) *testSite {
 	t.Helper()
 	db := storetest.New(t)
 	cfg := config.Defaults

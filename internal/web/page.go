@@ -61,15 +61,21 @@ func (s *Server) newPage(c *fiber.Ctx, title, current string, data any) (*page, 
 			n.Current = n.Href == current
 			p.Nav = append(p.Nav, n)
 		}
-	} else {
-		p.CSRF = s.anonymousCSRF(c)
 	}
 	p.Flash = takeFlash(c)
 	return p, nil
 }
 
+// anonymousForms are the pages a visitor without a session submits. Only
+// they get the double-submit cookie, so every other public page is the
+// same for every visitor and can be cached.
+var anonymousForms = map[string]bool{"login": true, "setup": true}
+
 // render writes a full HTML page with status.
 func (s *Server) render(c *fiber.Ctx, status int, name string, p *page) error {
+	if !p.LoggedIn && anonymousForms[name] {
+		p.CSRF = s.anonymousCSRF(c)
+	}
 	b, err := s.views.render(name, p)
 	if err != nil {
 		return err

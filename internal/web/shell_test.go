@@ -301,3 +301,17 @@ func TestTokensInSettingsAndAPI(t *testing.T) {
 	api(http.MethodGet, "/api/settings", token, "").mustStatus(t, http.StatusUnauthorized)
 	b.get("/admin/settings").mustContain(t, "revoked")
 }
+
+func TestHomeCacheFollowsProfileChanges(t *testing.T) {
+	ts := newSite(t).withPassword()
+	visitor := ts.browser()
+	visitor.get("/").mustContain(t, "localhost:8080")
+	if _, ok := visitor.cookies["cairn_csrf"]; ok {
+		t.Error("the public home page set a CSRF cookie; it would not be cacheable")
+	}
+	owner := ts.browser()
+	owner.login()
+	owner.post("/admin/settings/profile", url.Values{"csrf": {owner.csrf("/admin/settings")}, "name": {"Renamed Owner"}}).
+		mustStatus(t, http.StatusSeeOther)
+	visitor.get("/").mustContain(t, "Renamed Owner")
+}

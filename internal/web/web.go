@@ -36,10 +36,11 @@ type Deps struct {
 // Server carries the handlers' shared state.
 type Server struct {
 	Deps
-	views  *views
-	assets *assets
-	host   string
-	owner  atomic.Pointer[account.Owner] // cache of the owner's profile; reset on every change
+	views    *views
+	assets   *assets
+	host     string
+	owner    atomic.Pointer[account.Owner] // cache of the owner's profile; reset on every change
+	homePage atomic.Pointer[[]byte]        // the home page as visitors see it; reset on every change
 }
 
 // maxBody bounds every request body. Uploads (photos, badges) are the
@@ -150,5 +151,9 @@ func (s *Server) ownerProfile(ctx context.Context) (account.Owner, error) {
 	return o, nil
 }
 
-// ownerChanged drops the cached profile after an edit.
-func (s *Server) ownerChanged() { s.owner.Store(nil) }
+// ownerChanged drops the cached profile and every page showing it after
+// an edit.
+func (s *Server) ownerChanged() {
+	s.owner.Store(nil)
+	s.homePage.Store(nil)
+}

@@ -159,10 +159,14 @@ func (s *Server) setup(c *fiber.Ctx) error {
 }
 
 // safeNext keeps post-login redirects on this site: a local path, never
-// "//evil.example" or a full URL.
+// "//evil.example" or a full URL. Browsers drop tabs and newlines from URLs
+// and read a backslash as a slash, so "/\t/evil.example" would become
+// "//evil.example": any control character or backslash is refused.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsFunc(next, unsafeInURL) {
 		return "/"
 	}
 	return next
 }
+
+func unsafeInURL(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }

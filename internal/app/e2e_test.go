@@ -228,6 +228,17 @@ func (c *consoleLog) problems() []string {
 // (see .library/env/machines/go.md) and returns a tab context.
 func newBrowser(t *testing.T, parent context.Context, execPath string) (context.Context, func()) {
 	t.Helper()
+	profile := filepath.Join(t.TempDir(), "profile")
+	// Chromium's helper processes can outlive the browser by a moment and
+	// still write in the profile; remove it with retries before TempDir's
+	// own cleanup, which does not retry.
+	t.Cleanup(func() {
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			if err := os.RemoveAll(profile); err == nil || time.Now().After(deadline) {
+				return
+			}
+		}
+	})
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(execPath),
 		chromedp.Headless,
@@ -239,7 +250,7 @@ func newBrowser(t *testing.T, parent context.Context, execPath string) (context.
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("password-store", "basic"),
-		chromedp.UserDataDir(filepath.Join(t.TempDir(), "profile")),
+		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1280, 800),
 	)
 	var browserOut lockedBuffer

@@ -20,6 +20,8 @@ import (
 	"github.com/cairn-pl/cairn/internal/netx"
 	"github.com/cairn-pl/cairn/internal/store"
 	"github.com/cairn-pl/cairn/internal/web"
+	"github.com/cairn-pl/cairn/ple"
+	"github.com/cairn-pl/cairn/ple/courses"
 )
 
 // Version is the build's version, set by main from -ldflags.
@@ -33,6 +35,8 @@ type App struct {
 	Account *account.Service
 	Jobs    *jobs.Queue
 	Net     *netx.Client
+	Journal *ple.Journal
+	Courses *courses.Service
 	Site    *web.Site
 	out     io.Writer // where the startup banner goes (stdout)
 }
@@ -76,8 +80,13 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		out: opts.Out,
 	}
 	a.Jobs.Register(maintenanceJob, a.maintain)
+	a.Courses = courses.New(db, a.Net, a.Jobs, opts.Logger)
+	a.Courses.RegisterJobs()
+	a.Journal = ple.NewJournal(db, a.Courses, a.Jobs, opts.Logger, cfg.BaseURL)
+	a.Journal.EnableWebSub(a.Net)
 	site, err := web.New(web.Deps{
-		Config: cfg, Store: db, Account: a.Account, Jobs: a.Jobs, Logger: opts.Logger, Version: Version,
+		Config: cfg, Store: db, Account: a.Account, Jobs: a.Jobs, Journal: a.Journal, Courses: a.Courses,
+		Logger: opts.Logger, Version: Version,
 	})
 	if err != nil {
 		db.Close()
@@ -120,6 +129,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	if err := a.scheduleMaintenance(ctx); err != nil {
 		a.Logger.Warn("schedule maintenance", "err", err)
+	}
+	if err := a.Courses.Schedule(ctx); err != nil {
+		a.Logger.Warn("schedule course polling", "err", err)
 	}
 
 	jobsCtx, stopJobs := context.WithCancel(context.Background())

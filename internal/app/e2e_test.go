@@ -447,6 +447,38 @@ func TestE2ELogin(t *testing.T) {
 		t.Errorf("footer button = %q, want Log out", got)
 	}
 
+	// 5b. Write a post through the editor: the live preview renders it,
+	// Publish lands on the post page, and the home page lists it.
+	do("open editor",
+		chromedp.Click(chromedp.CSS(`a[href="/admin/posts/new"]`), chromedp.NodeVisible),
+		chromedp.WaitVisible(chromedp.CSS(`form#editor textarea[name="content"]`)),
+		chromedp.SendKeys(chromedp.CSS(`form#editor input[name="title"]`), "My first task output"),
+		chromedp.SendKeys(chromedp.CSS(`form#editor textarea[name="content"]`), "Learning **Go** with #go101 today."),
+		// The live preview (cairn.js) renders the Markdown as it is typed.
+		chromedp.WaitVisible(chromedp.CSS(`#preview strong`)),
+	)
+	if got := text(`#preview a.hashtag`); got != "go101" {
+		t.Errorf("live preview hashtag = %q, want go101", got)
+	}
+	// A screenshot of the filled-in editor (no reload: that would clear it).
+	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
+		os.WriteFile(filepath.Join(shots, "editor-desktop.png"), png, 0o644)
+	}
+	submit("publish post", `form#editor button[value="publish"]`)
+	if loc := location(); loc != base+"/posts/my-first-task-output" {
+		t.Fatalf("after publishing the browser is at %s", loc)
+	}
+	if got := text(`article.h-entry .p-name`); got != "My first task output" {
+		t.Errorf("post page title = %q", got)
+	}
+	do("home page with the post", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(`.h-feed .h-entry`)))
+	if got := text(`.h-feed .h-entry .p-name a`); got != "My first task output" {
+		t.Errorf("home page lists %q, want the new post", got)
+	}
+	if got := text(`.h-feed .h-entry a.p-category`); got != "go101" {
+		t.Errorf("home page tag = %q, want go101", got)
+	}
+
 	// 6. Screenshots of the home page at phone and desktop width.
 	screenshot("home-phone", 390, 844, chromedp.EmulateMobile, chromedp.EmulatePortrait)
 	screenshot("home-desktop", 1280, 800)

@@ -9,6 +9,8 @@ import (
 
 	"github.com/cairn-pl/cairn/internal/account"
 	"github.com/cairn-pl/cairn/internal/store"
+	"github.com/cairn-pl/cairn/ple"
+	"github.com/cairn-pl/cairn/ple/courses"
 )
 
 type errorData struct {
@@ -39,15 +41,15 @@ var friendlyErrors = map[int]errorData{
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	code, msg := fiber.StatusInternalServerError, ""
 	var fe *fiber.Error
-	var ve *account.ValidationError
 	switch {
 	case errors.As(err, &fe):
 		code = fe.Code
 		if fe.Message != friendlyStatusText(code) {
 			msg = fe.Message
 		}
-	case errors.As(err, &ve):
-		code, msg = fiber.StatusBadRequest, ve.Msg
+	case isInputProblem(err):
+		msg, _ = inputProblem(err)
+		code = problemStatus(err)
 	case errors.Is(err, store.ErrNotFound):
 		code = fiber.StatusNotFound
 	}
@@ -86,3 +88,46 @@ func isAPI(c *fiber.Ctx) bool {
 }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+// inputError is bad input the web layer itself found (an upload, a form).
+type inputError struct{ msg string }
+
+func (e *inputError) Error() string { return e.msg }
+
+// inputProblem returns the message of any bad-input error from the web
+// layer or the domain packages: safe to show, and answered with 400.
+func inputProblem(err error) (string, bool) {
+	var ie *inputError
+	var ae *account.ValidationError
+	var pe *ple.ValidationError
+	var ce *courses.ValidationError
+	var fe *courses.FeedError
+	switch {
+	case errors.As(err, &ie):
+		return ie.msg, true
+	case errors.As(err, &ae):
+		return ae.Msg, true
+	case errors.As(err, &pe):
+		return pe.Msg, true
+	case errors.As(err, &ce):
+		return ce.Error(), true
+	case errors.As(err, &fe):
+		return fe.Error(), true
+	}
+	return "", false
+}
+
+// problemStatus is 422 when the request was fine but what it pointed at
+// was not (a URL that is not a feed), else 400.
+func problemStatus(err error) int {
+	var fe *courses.FeedError
+	if errors.As(err, &fe) {
+		return fiber.StatusUnprocessableEntity
+	}
+	return fiber.StatusBadRequest
+}
+
+func isInputProblem(err error) bool {
+	_, ok := inputProblem(err)
+	return ok
+}

@@ -10,15 +10,20 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cairn-pl/cairn/internal/account"
 	"github.com/cairn-pl/cairn/internal/config"
 	"github.com/cairn-pl/cairn/internal/jobs"
+	"github.com/cairn-pl/cairn/internal/netx"
 	"github.com/cairn-pl/cairn/internal/store"
 	"github.com/cairn-pl/cairn/internal/store/storetest"
 	"github.com/cairn-pl/cairn/internal/web"
+	"github.com/cairn-pl/cairn/ple"
+	"github.com/cairn-pl/cairn/ple/courses"
 )
 
 const ownerPassword = "a long test password"
@@ -31,6 +36,9 @@ type testSite struct {
 	db      *store.DB
 	account *account.Service
 	jobs    *jobs.Queue
+	net     *netx.Client
+	courses *courses.Service
+	journal *ple.Journal
 	cfg     config.Config
 }
 
@@ -45,7 +53,13 @@ func newSite(t testing.TB, mutate ...func(*config.Config)) *testSite {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ts := &testSite{t: t, db: db, account: account.New(db), cfg: cfg}
 	ts.jobs = jobs.New(db, jobs.Config{Logger: logger})
-	site, err := web.New(web.Deps{Config: cfg, Store: db, Account: ts.account, Jobs: ts.jobs, Logger: logger, Version: "test"})
+	ts.net = netx.New(netx.Options{AllowPrivate: true, Timeout: 2 * time.Second})
+	ts.courses = courses.New(db, ts.net, ts.jobs, logger)
+	ts.courses.RegisterJobs()
+	ts.journal = ple.NewJournal(db, ts.courses, ts.jobs, logger, cfg.BaseURL)
+	ts.journal.EnableWebSub(ts.net)
+	site, err := web.New(web.Deps{Config: cfg, Store: db, Account: ts.account, Jobs: ts.jobs, Journal: ts.journal,
+		Courses: ts.courses, Logger: logger, Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,3 +175,28 @@ func (r response) mustContain(t *testing.T, subs ...string) response {
 	}
 	return r
 }
+
+// api sends a JSON request with the given bearer token.
+func (ts *testSite) api(method, path, token, body string) response {
+	ts.t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return ts.browser().do(req)
+}
+
+// token creates an API token directly through the service.
+func (ts *testSite) token() string {
+	ts.t.Helper()
+	tok, _, err := ts.account.CreateAPIToken(context.Background(), "test")
+	if err != nil {
+		ts.t.Fatal(err)
+	}
+	return tok
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -22,6 +22,7 @@ type page struct {
 	Nav      []navItem
 	Flash    *flash
 	Robots   string
+	Feeds    []feedLink // autodiscovery links in <head>
 	Data     any
 }
 
@@ -52,7 +53,8 @@ func (s *Server) newPage(c *fiber.Ctx, title, current string, data any) (*page, 
 	if err != nil {
 		return nil, err
 	}
-	p := &page{Title: title, Owner: o, BaseURL: s.Config.BaseURL, Host: s.host, Data: data}
+	p := &page{Title: title, Owner: o, BaseURL: s.Config.BaseURL, Host: s.host, Data: data,
+		Feeds: s.feedLinks("/", "Journal")}
 	if sess, ok := sessionOf(c); ok {
 		p.LoggedIn = true
 		p.CSRF = sess.CSRFToken
@@ -108,7 +110,16 @@ func (s *Server) setFlash(c *fiber.Ctx, kind, msg string) {
 	})
 }
 
+// setFlashNow shows a message on the page rendered by this very request
+// (a form shown again with its error), rather than the next one.
+func (s *Server) setFlashNow(c *fiber.Ctx, kind, msg string) {
+	c.Locals("flash", &flash{Kind: kind, Message: msg})
+}
+
 func takeFlash(c *fiber.Ctx) *flash {
+	if f, ok := c.Locals("flash").(*flash); ok {
+		return f
+	}
 	raw := c.Cookies(flashCookie)
 	if raw == "" {
 		return nil
@@ -140,6 +151,22 @@ func emptyData(name string) any {
 		return settingsData{}
 	case "jobs":
 		return jobsData{}
+	case "home", "feed":
+		return feedPageData{}
+	case "post":
+		return postPageData{}
+	case "gone":
+		return gonePageData{}
+	case "editor":
+		return editorData{}
+	case "posts":
+		return postsData{}
+	case "courses":
+		return coursesData{}
+	case "course":
+		return courseData{}
+	case "task":
+		return taskData{}
 	}
 	return nil
 }

@@ -1,13 +1,7 @@
 package web
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
 	"fmt"
-	"io"
-	"mime/multipart"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/cairn-pl/cairn/internal/account"
+	"github.com/cairn-pl/cairn/ple"
 )
 
 type settingsData struct {
@@ -24,6 +19,7 @@ type settingsData struct {
 	Version    string
 	Schema     int
 	FailedJobs int
+	Hub        string
 }
 
 type newToken struct{ Name, Token string }
@@ -32,6 +28,7 @@ func (s *Server) settingsRoutes(r fiber.Router) {
 	r.Get("/settings", s.settingsPage)
 	r.Post("/settings/profile", s.saveProfile)
 	r.Post("/settings/identities", s.saveIdentities)
+	r.Post("/settings/websub", s.saveWebSub)
 	r.Post("/settings/tokens", s.createToken)
 	r.Post("/settings/tokens/:id/revoke", s.revokeToken)
 }
@@ -54,8 +51,12 @@ func (s *Server) showSettings(c *fiber.Ctx, status int, nt *newToken) error {
 	if err != nil {
 		return err
 	}
+	hub, err := s.Journal.Settings().Get(ctx, ple.SettingWebSubHub)
+	if err != nil {
+		return err
+	}
 	return s.show(c, status, "settings", "Settings", "/admin/settings",
-		settingsData{Tokens: tokens, NewToken: nt, Version: s.Version, Schema: schema, FailedJobs: counts.Failed})
+		settingsData{Tokens: tokens, NewToken: nt, Version: s.Version, Schema: schema, FailedJobs: counts.Failed, Hub: hub})
 }
 
 func (s *Server) saveProfile(c *fiber.Ctx) error {
@@ -66,7 +67,7 @@ func (s *Server) saveProfile(c *fiber.Ctx) error {
 		Links: strings.Split(c.FormValue("links"), "\n"),
 	}
 	if fh, err := c.FormFile("photo_file"); err == nil && fh.Size > 0 {
-		path, err := s.savePhoto(fh)
+		path, err := s.saveImage(fh)
 		if err != nil {
 			return s.settingsError(c, err)
 		}
@@ -87,6 +88,15 @@ func (s *Server) saveIdentities(c *fiber.Ctx) error {
 	}
 	s.ownerChanged()
 	s.setFlash(c, "ok", fmt.Sprintf("Identities saved (%d).", len(ids)))
+	return c.Redirect("/admin/settings", fiber.StatusSeeOther)
+}
+
+func (s *Server) saveWebSub(c *fiber.Ctx) error {
+	if err := s.Journal.Settings().SetWebSubHub(c.UserContext(), c.FormValue("hub")); err != nil {
+		return s.settingsError(c, err)
+	}
+	s.siteVersion.Add(1) // feeds advertise the hub
+	s.setFlash(c, "ok", "WebSub hub saved.")
 	return c.Redirect("/admin/settings", fiber.StatusSeeOther)
 }
 
@@ -114,58 +124,11 @@ func (s *Server) revokeToken(c *fiber.Ctx) error {
 // settingsError shows a validation problem on the settings page itself,
 // keeping every other setting as it was.
 func (s *Server) settingsError(c *fiber.Ctx, err error) error {
-	var ve *account.ValidationError
-	if errors.As(err, &ve) {
-		s.setFlash(c, "error", ve.Msg)
+	if msg, ok := inputProblem(err); ok {
+		s.setFlash(c, "error", msg)
 		return c.Redirect("/admin/settings", fiber.StatusSeeOther)
 	}
 	return err
-}
-
-const maxPhotoBytes = 4 << 20
-
-// photoTypes are the image types accepted as a profile photo. SVG is left
-// out on purpose: it can carry script.
-var photoTypes = map[string]string{
-	"image/png":  ".png",
-	"image/jpeg": ".jpg",
-	"image/gif":  ".gif",
-	"image/webp": ".webp",
-}
-
-// savePhoto stores an uploaded photo in media/ under its content hash and
-// returns its /media/ path. The type is sniffed from the bytes, not taken
-// from the client.
-func (s *Server) savePhoto(fh *multipart.FileHeader) (string, error) {
-	if fh.Size > maxPhotoBytes {
-		return "", &account.ValidationError{Msg: "photo is larger than 4 MiB"}
-	}
-	f, err := fh.Open()
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxPhotoBytes+1))
-	if err != nil {
-		return "", err
-	}
-	if len(b) > maxPhotoBytes {
-		return "", &account.ValidationError{Msg: "photo is larger than 4 MiB"}
-	}
-	ext, ok := photoTypes[http.DetectContentType(b)]
-	if !ok {
-		return "", &account.ValidationError{Msg: "photo must be a PNG, JPEG, GIF or WebP image"}
-	}
-	sum := sha256.Sum256(b)
-	name := hex.EncodeToString(sum[:16]) + ext
-	dir := s.Config.MediaDir()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	if err := writeFileAtomic(filepath.Join(dir, name), b, 0o644); err != nil {
-		return "", err
-	}
-	return "/media/" + name, nil
 }
 
 // writeFileAtomic writes through a temp file and a rename, so a crash

@@ -212,7 +212,7 @@ func TestSettingsProfileAndPhotoUpload(t *testing.T) {
 	r = b.postMultipart("/admin/settings/profile", map[string]string{"csrf": csrf, "name": "Changed"},
 		"photo_file", "evil.svg", []byte(`<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>`))
 	r.mustStatus(t, http.StatusSeeOther)
-	b.get("/admin/settings").mustContain(t, "photo must be a PNG, JPEG, GIF or WebP image")
+	b.get("/admin/settings").mustContain(t, "the image must be a PNG, JPEG, GIF or WebP file")
 	o2, _ := ts.account.Owner(context.Background())
 	if o2.Name != "Ada" || o2.Photo != o.Photo {
 		t.Fatalf("refused upload changed the profile: %+v", o2)

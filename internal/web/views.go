@@ -31,6 +31,9 @@ func loadViews(assets *assets) (*views, error) {
 		"date":       func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
 		"displayURL": displayURL,
 		"mediaURL":   func(s string) string { return s },
+		"exactURL":   exactURL,
+		"truncate":   truncate,
+		"ago":        ago,
 	}
 	base, err := template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
@@ -76,4 +79,43 @@ func displayURL(raw string) string {
 		return raw
 	}
 	return strings.TrimSuffix(u.Host+u.EscapedPath(), "/")
+}
+
+// exactURL lets an http(s) URL through html/template untouched, so a task
+// URL reaches the page (and the u-in-reply-to parsers read) byte for byte.
+// Anything else becomes "#": the URL is attribute-escaped either way, but
+// only http(s) may be trusted as a link.
+func exactURL(raw string) template.URL {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return "#"
+	}
+	return template.URL(raw)
+}
+
+// truncate shortens s to at most n runes at a word boundary.
+func truncate(s string, n int) string {
+	r := []rune(strings.TrimSpace(s))
+	if len(r) <= n {
+		return string(r)
+	}
+	cut := string(r[:n])
+	if i := strings.LastIndexByte(cut, ' '); i > n/2 {
+		cut = cut[:i]
+	}
+	return strings.TrimRight(cut, " ,.;:") + "…"
+}
+
+// ago says how long ago t was, coarsely.
+func ago(t time.Time) string {
+	d := time.Since(t)
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%d min ago", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d h ago", int(d.Hours()))
+	}
+	return fmt.Sprintf("%d days ago", int(d.Hours()/24))
 }

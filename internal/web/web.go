@@ -20,6 +20,8 @@ import (
 	"github.com/cairn-pl/cairn/internal/config"
 	"github.com/cairn-pl/cairn/internal/jobs"
 	"github.com/cairn-pl/cairn/internal/store"
+	"github.com/cairn-pl/cairn/ple"
+	"github.com/cairn-pl/cairn/ple/courses"
 	"github.com/cairn-pl/cairn/static"
 )
 
@@ -29,6 +31,8 @@ type Deps struct {
 	Store   *store.DB
 	Account *account.Service
 	Jobs    *jobs.Queue
+	Journal *ple.Journal
+	Courses *courses.Service
 	Logger  *slog.Logger
 	Version string
 }
@@ -36,11 +40,12 @@ type Deps struct {
 // Server carries the handlers' shared state.
 type Server struct {
 	Deps
-	views    *views
-	assets   *assets
-	host     string
-	owner    atomic.Pointer[account.Owner] // cache of the owner's profile; reset on every change
-	homePage atomic.Pointer[[]byte]        // the home page as visitors see it; reset on every change
+	views       *views
+	assets      *assets
+	host        string
+	owner       atomic.Pointer[account.Owner] // cache of the owner's profile; reset on every change
+	siteVersion atomic.Uint64                 // bumped when the owner's profile changes (see cache.go)
+	cache       *pageCache                    // rendered public pages and feeds
 }
 
 // maxBody bounds every request body. Uploads (photos, badges) are the
@@ -65,7 +70,7 @@ func New(d Deps) (*Site, error) {
 		return nil, err
 	}
 	u, _ := url.Parse(d.Config.BaseURL)
-	s := &Server{Deps: d, views: v, assets: a, host: u.Host}
+	s := &Server{Deps: d, views: v, assets: a, host: u.Host, cache: newPageCache()}
 	if err := s.checkPagesRender(); err != nil {
 		return nil, err
 	}
@@ -108,19 +113,26 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/static/:hash/*", s.assets.serve)
 	app.Get("/healthz", s.health)
 
+	s.feedRoutes(app) // before sessions: feeds are the same for everyone
+
 	app.Use(s.loadSession, s.checkCSRF)
-	app.Get("/", s.home)
 	app.Get("/media/:name", s.media)
+	s.journalRoutes(app)
 	s.authRoutes(app)
 
 	admin := app.Group("/admin", s.requireOwner)
 	admin.Get("/", func(c *fiber.Ctx) error { return c.Redirect("/", fiber.StatusSeeOther) })
+	s.journalAdminRoutes(admin)
+	s.coursesRoutes(admin)
 	s.settingsRoutes(admin)
 	s.jobsRoutes(admin)
-	s.sectionRoutes(admin)
+	admin.Get("/wallet", s.plannedSection("wallet"))
+	admin.Get("/profiles", s.plannedSection("profiles"))
 
 	api := app.Group("/api", s.requireToken)
 	s.apiSettingsRoutes(api)
+	s.apiPostsRoutes(api)
+	s.apiCoursesRoutes(api)
 	api.Use(func(c *fiber.Ctx) error { return fiber.NewError(fiber.StatusNotFound, "no such API route") })
 
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
@@ -151,9 +163,9 @@ func (s *Server) ownerProfile(ctx context.Context) (account.Owner, error) {
 	return o, nil
 }
 
-// ownerChanged drops the cached profile and every page showing it after
-// an edit.
+// ownerChanged drops the cached profile and, through the content
+// version, every cached page showing it.
 func (s *Server) ownerChanged() {
 	s.owner.Store(nil)
-	s.homePage.Store(nil)
+	s.siteVersion.Add(1)
 }

@@ -58,7 +58,7 @@ func External(h string, base *url.URL) string {
 		externalPolicy = p
 	})
 	if base != nil {
-		h = absolutise(h, base)
+		h = Absolutise(h, base)
 	}
 	return externalPolicy.Sanitize(h)
 }
@@ -71,9 +71,10 @@ func Text(s string) string {
 
 var hrefOrSrc = regexp.MustCompile(`(?i)\b(href|src)\s*=\s*("([^"]*)"|'([^']*)')`)
 
-// absolutise resolves relative href and src attributes against base, so a
-// task description's links work from the learner's site.
-func absolutise(h string, base *url.URL) string {
+// Absolutise resolves relative href and src attributes against base, so
+// links work wherever the HTML is shown: a task description on the
+// learner's site, a post's content in a feed reader.
+func Absolutise(h string, base *url.URL) string {
 	return hrefOrSrc.ReplaceAllStringFunc(h, func(m string) string {
 		parts := hrefOrSrc.FindStringSubmatch(m)
 		raw := parts[3]

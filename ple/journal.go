@@ -160,7 +160,7 @@ func (j *Journal) Create(ctx context.Context, d Draft) (Post, error) {
 	if err != nil {
 		return Post{}, err
 	}
-	now := j.now().UTC()
+	now := j.now().UTC().Truncate(time.Millisecond) // the store keeps milliseconds
 	p.CreatedAt, p.UpdatedAt = now, now
 	if !p.Draft {
 		p.PublishedAt = now
@@ -221,7 +221,7 @@ func (j *Journal) Update(ctx context.Context, id int64, patch Patch) (Post, erro
 		if err != nil {
 			return err
 		}
-		now := j.now().UTC()
+		now := j.now().UTC().Truncate(time.Millisecond) // the store keeps milliseconds
 		p.ID, p.Slug, p.CreatedAt, p.UpdatedAt, p.PublishedAt = old.ID, old.Slug, old.CreatedAt, now, old.PublishedAt
 		if !p.Draft && p.PublishedAt.IsZero() {
 			p.PublishedAt = now
@@ -293,7 +293,7 @@ func (j *Journal) Delete(ctx context.Context, id int64) error {
 		if old.Deleted() {
 			return nil
 		}
-		now := j.now().UTC()
+		now := j.now().UTC().Truncate(time.Millisecond) // the store keeps milliseconds
 		if _, err := tx.ExecContext(ctx, "UPDATE posts SET deleted_at = ?, updated_at = ? WHERE id = ?",
 			store.Millis(now), store.Millis(now), id); err != nil {
 			return err
@@ -397,22 +397,34 @@ func baseSlug(p Post, now time.Time) string {
 }
 
 // uniqueSlug appends -2, -3, … until the slug is free. Deleted posts keep
-// theirs, so a URL that once meant one post never means another.
+// theirs, so a URL that once meant one post never means another. One query
+// reads every taken variant, so many posts with one title stay cheap.
 func uniqueSlug(ctx context.Context, tx *sql.Tx, base string) (string, error) {
-	for i := 1; i < 1000; i++ {
-		slug := base
-		if i > 1 {
-			slug = base + "-" + strconv.Itoa(i)
-		}
-		var n int
-		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM posts WHERE slug = ?", slug).Scan(&n); err != nil {
+	like := strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(base) + "-%"
+	rows, err := tx.QueryContext(ctx, `SELECT slug FROM posts WHERE slug = ? OR slug LIKE ? ESCAPE '\'`, base, like)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	taken := map[string]bool{}
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
 			return "", err
 		}
-		if n == 0 {
+		taken[s] = true
+	}
+	if err := rows.Err(); err != nil {
+		return "", err
+	}
+	if !taken[base] {
+		return base, nil
+	}
+	for i := 2; ; i++ {
+		if slug := base + "-" + strconv.Itoa(i); !taken[slug] {
 			return slug, nil
 		}
 	}
-	return "", invalid("too many posts share the slug %q; change the title", base)
 }
 
 func saveTags(ctx context.Context, tx *sql.Tx, id int64, tags []string) error {

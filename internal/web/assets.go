@@ -80,5 +80,5 @@ func (a *assets) serve(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, ctype)
 	// Badge images and the logo may be shown by other sites.
 	c.Set("Cross-Origin-Resource-Policy", "cross-origin")
-	return c.Send(b)
+	return sendShared(c, fiber.StatusOK, b)
 }

@@ -67,18 +67,13 @@ func (s *Server) feedRoutes(app *fiber.App) {
 func (s *Server) serveFeed(file string, scope func(*fiber.Ctx) (ple.Query, string, string)) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		q, prefix, what := scope(c)
-		key := "feed " + prefix + file
-		version := s.contentVersion()
-		p, ok := s.cache.get(key, version)
-		if !ok {
-			var err error
-			if p, err = s.buildFeed(c, file, q, prefix, what); err != nil {
-				return err
-			}
-			p.version = version
-			s.cache.put(key, p)
+		p, err := s.cache.load("feed "+prefix+file, s.contentVersion(), func() (cachedPage, error) {
+			return s.buildFeed(c, file, q, prefix, what)
+		})
+		if err != nil {
+			return err
 		}
-		return s.sendFeed(c, p, prefix+file)
+		return s.sendFeed(c, p)
 	}
 }
 
@@ -111,8 +106,14 @@ func (s *Server) buildFeed(c *fiber.Ctx, file string, q ple.Query, prefix, what 
 	if what != "" {
 		f.Title = name + ": " + what
 	}
-	if hub, _ := s.Journal.Settings().Get(c.UserContext(), ple.SettingWebSubHub); hub != "" {
+	hub, err := s.Journal.Settings().Get(c.UserContext(), ple.SettingWebSubHub)
+	if err != nil {
+		return cachedPage{}, err
+	}
+	links := []string{"<" + f.SelfURL + `>; rel="self"`}
+	if hub != "" {
 		f.HubURLs = []string{hub}
+		links = append(links, "<"+hub+`>; rel="hub"`)
 	}
 	base, _ := url.Parse(s.Config.BaseURL + "/")
 	var newest time.Time
@@ -137,7 +138,7 @@ func (s *Server) buildFeed(c *fiber.Ctx, file string, q ple.Query, prefix, what 
 				return cachedPage{}, err
 			}
 			return cachedPage{body: buf.Bytes(), ctype: ff.mime, etag: etagOf(buf.Bytes()), status: fiber.StatusOK,
-				modTime: newest.UTC().Truncate(time.Second)}, nil
+				modTime: newest.UTC().Truncate(time.Second), link: strings.Join(links, ", ")}, nil
 		}
 	}
 	return cachedPage{}, fiber.ErrNotFound
@@ -145,26 +146,22 @@ func (s *Server) buildFeed(c *fiber.Ctx, file string, q ple.Query, prefix, what 
 
 // sendFeed writes a feed with its validators. If-None-Match wins over
 // If-Modified-Since, as RFC 9110 says.
-func (s *Server) sendFeed(c *fiber.Ctx, p cachedPage, path string) error {
+func (s *Server) sendFeed(c *fiber.Ctx, p cachedPage) error {
 	c.Set(fiber.HeaderContentType, p.ctype)
 	c.Set(fiber.HeaderETag, p.etag)
 	c.Set(fiber.HeaderLastModified, p.modTime.UTC().Format(http.TimeFormat))
 	c.Set(fiber.HeaderCacheControl, "public, max-age=300")
 	c.Set(fiber.HeaderAccessControlAllowOrigin, "*")
 	c.Set("Cross-Origin-Resource-Policy", "cross-origin")
-	links := []string{"<" + s.Config.BaseURL + path + `>; rel="self"`}
-	if hub, _ := s.Journal.Settings().Get(c.UserContext(), ple.SettingWebSubHub); hub != "" {
-		links = append(links, "<"+hub+`>; rel="hub"`)
-	}
-	c.Set(fiber.HeaderLink, strings.Join(links, ", "))
+	c.Set(fiber.HeaderLink, p.link)
 	if inm := c.Get(fiber.HeaderIfNoneMatch); inm != "" {
-		if etagMatches(inm, p.etag) {
+		if etagMatches(inm, p.etag) || etagMatches(inm, gzipETag(p.etag)) {
 			return c.SendStatus(fiber.StatusNotModified)
 		}
 	} else if ims, err := http.ParseTime(c.Get(fiber.HeaderIfModifiedSince)); err == nil && !p.modTime.After(ims) {
 		return c.SendStatus(fiber.StatusNotModified)
 	}
-	return c.Status(p.status).Send(p.body)
+	return sendCachedBody(c, p)
 }
 
 // etagMatches reads an If-None-Match list ("*", weak tags included).

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"io"
 	"net/http"
@@ -208,4 +209,40 @@ func TestWebSubPingOnPublish(t *testing.T) {
 		t.Error("bad hub URL accepted")
 	}
 	_ = bytes.MinRead
+}
+
+func TestCachedPagesAndFeedsAreGzippedForReadersThatAsk(t *testing.T) {
+	ts := newSite(t)
+	ctx := context.Background()
+	for i := range 5 {
+		ts.journal.Create(ctx, ple.Draft{Title: "Post " + itoa(int64(i)), Content: strings.Repeat("Plenty of repeated text. ", 40)})
+	}
+	for _, path := range []string{"/", "/feed.xml", "/posts/post-1"} {
+		plain := ts.browser().get(path).mustStatus(t, http.StatusOK)
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.Header.Set("Accept-Encoding", "br, gzip;q=0.8")
+		resp, err := ts.site.Test(req, -1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.Header.Get("Content-Encoding") != "gzip" || !strings.Contains(resp.Header.Get("Vary"), "Accept-Encoding") {
+			t.Fatalf("%s: Content-Encoding %q Vary %q", path, resp.Header.Get("Content-Encoding"), resp.Header.Get("Vary"))
+		}
+		zr, err := gzip.NewReader(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(zr)
+		if string(body) != plain.body {
+			t.Fatalf("%s: gunzipped body differs from the plain one", path)
+		}
+		if resp.Header.Get("ETag") == plain.Header.Get("ETag") {
+			t.Errorf("%s: gzip and identity share a strong ETag", path)
+		}
+		req = httptest.NewRequest(http.MethodGet, path, nil)
+		req.Header.Set("Accept-Encoding", "gzip;q=0")
+		if resp, _ := ts.site.Test(req, -1); resp.Header.Get("Content-Encoding") != "" {
+			t.Errorf("%s: gzip sent despite q=0", path)
+		}
+	}
 }

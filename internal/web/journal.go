@@ -218,17 +218,18 @@ func (s *Server) cached(c *fiber.Ctx, build func() ([]byte, int, error)) error {
 		c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 		return c.Status(status).Send(b)
 	}
-	key := "page " + c.OriginalURL()
-	version := s.contentVersion()
-	if p, ok := s.cache.get(key, version); ok {
-		return s.sendCached(c, p)
-	}
-	b, status, err := build()
+	// The key ignores any query parameter but the page number, so made-up
+	// query strings cannot flush the cache.
+	p, err := s.cache.load("page "+c.Path()+"?page="+c.Query("page"), s.contentVersion(), func() (cachedPage, error) {
+		b, status, err := build()
+		if err != nil {
+			return cachedPage{}, err
+		}
+		return cachedPage{body: b, ctype: fiber.MIMETextHTMLCharsetUTF8, etag: etagOf(b), status: status}, nil
+	})
 	if err != nil {
 		return err
 	}
-	p := cachedPage{version: version, body: b, ctype: fiber.MIMETextHTMLCharsetUTF8, etag: etagOf(b), status: status}
-	s.cache.put(key, p)
 	return s.sendCached(c, p)
 }
 
@@ -237,10 +238,10 @@ func (s *Server) cached(c *fiber.Ctx, build func() ([]byte, int, error)) error {
 func (s *Server) sendCached(c *fiber.Ctx, p cachedPage) error {
 	c.Set(fiber.HeaderContentType, p.ctype)
 	c.Set(fiber.HeaderETag, p.etag)
-	if c.Get(fiber.HeaderIfNoneMatch) == p.etag {
+	if inm := c.Get(fiber.HeaderIfNoneMatch); inm != "" && (etagMatches(inm, p.etag) || etagMatches(inm, gzipETag(p.etag))) {
 		return c.SendStatus(fiber.StatusNotModified)
 	}
-	return c.Status(p.status).Send(p.body)
+	return sendCachedBody(c, p)
 }
 
 func etagOf(b []byte) string {

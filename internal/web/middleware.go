@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -53,7 +54,7 @@ func (s *Server) logRequests(c *fiber.Ctx) error {
 	if status >= 500 {
 		s.Logger.Error("request failed", "method", c.Method(), "path", c.Path(), "status", status,
 			"duration", time.Since(start))
-	} else {
+	} else if s.Logger.Enabled(c.UserContext(), slog.LevelDebug) {
 		s.Logger.Debug("request", "method", c.Method(), "path", c.Path(), "status", status,
 			"duration", time.Since(start))
 	}

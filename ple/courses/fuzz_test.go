@@ -102,7 +102,7 @@ func checkTitle(t *testing.T, s string) {
 
 func checkURL(t *testing.T, s string) {
 	t.Helper()
-	if s != "" && !isHTTPURL(s) {
+	if s != "" && (!isHTTPURL(s) || !utf8.ValidString(s)) {
 		t.Fatalf("task URL %q is not http(s)", s)
 	}
 }

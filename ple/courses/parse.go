@@ -301,7 +301,7 @@ func readableParseError(err error) error {
 // javascript:, mailto:, unparseable) gives "".
 func taskURL(link string, base *url.URL) string {
 	link = strings.TrimSpace(link)
-	if link == "" || strings.ContainsAny(link, "\x00\r\n\t") {
+	if link == "" || strings.ContainsAny(link, "\x00\r\n\t") || !utf8.ValidString(link) {
 		return ""
 	}
 	u, err := url.Parse(link)

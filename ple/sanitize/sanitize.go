@@ -63,13 +63,17 @@ func External(h string, base *url.URL) string {
 	return externalPolicy.Sanitize(h)
 }
 
+// strictPolicy strips every tag; built once, as building a policy costs
+// more than using it.
+var strictPolicy = sync.OnceValue(bluemonday.StrictPolicy)
+
 // Text strips every tag and returns plain, unescaped text (titles from
 // feeds); templates escape it again on output.
 func Text(s string) string {
-	return strings.TrimSpace(html.UnescapeString(bluemonday.StrictPolicy().Sanitize(s)))
+	return strings.TrimSpace(html.UnescapeString(strictPolicy().Sanitize(s)))
 }
 
-var hrefOrSrc = regexp.MustCompile(`(?i)\b(href|src)\s*=\s*("([^"]*)"|'([^']*)')`)
+var hrefOrSrc = regexp.MustCompile(`(?i)\b(href|src)\s*=\s*("([^"]*)"|'([^']*)'|([^\s"'<>=` + "`" + `]+))`)
 
 // Absolutise resolves relative href and src attributes against base, so
 // links work wherever the HTML is shown: a task description on the
@@ -77,10 +81,7 @@ var hrefOrSrc = regexp.MustCompile(`(?i)\b(href|src)\s*=\s*("([^"]*)"|'([^']*)')
 func Absolutise(h string, base *url.URL) string {
 	return hrefOrSrc.ReplaceAllStringFunc(h, func(m string) string {
 		parts := hrefOrSrc.FindStringSubmatch(m)
-		raw := parts[3]
-		if raw == "" {
-			raw = parts[4]
-		}
+		raw := parts[3] + parts[4] + parts[5] // only one of the three forms matched
 		ref, err := url.Parse(strings.TrimSpace(raw))
 		if err != nil || ref.IsAbs() {
 			return m

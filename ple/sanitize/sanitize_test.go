@@ -28,9 +28,9 @@ func TestPostDropsScriptKeepsFormatting(t *testing.T) {
 
 func TestExternalResolvesAndRestricts(t *testing.T) {
 	base, _ := url.Parse("https://course.example/go101/feed.xml")
-	out := sanitize.External(`<p>Read <a href="tasks/3">task 3</a> <img src='/img/x.png'> <a href="data:text/html,x">d</a>`+
+	out := sanitize.External(`<p>Read <a href="tasks/3">task 3</a> <img src='/img/x.png'> <a href=rel/y>y</a> <a href="data:text/html,x">d</a>`+
 		`<iframe src="https://evil.example"></iframe><style>p{}</style></p>`, base)
-	for _, want := range []string{`href="https://course.example/go101/tasks/3"`, `src="https://course.example/img/x.png"`, "nofollow"} {
+	for _, want := range []string{`href="https://course.example/go101/tasks/3"`, `src="https://course.example/img/x.png"`, `href="https://course.example/go101/rel/y"`, "nofollow"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("lacks %q: %s", want, out)
 		}

@@ -13,6 +13,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/cairn-pl/cairn/internal/config"
+	"github.com/cairn-pl/cairn/ple"
 )
 
 // courseSite plays a course's web site on loopback: an HTML page with
@@ -266,4 +269,48 @@ func TestOPMLExportImport(t *testing.T) {
 	}
 	bad := ob.postMultipart("/admin/courses/import", map[string]string{"csrf": ob.csrf("/admin/courses")}, "opml", "x.opml", []byte("<opml><body><outline"))
 	bad.mustStatus(t, http.StatusBadRequest)
+}
+
+// TestLearnerFollowsAnotherCairnsTasks runs two Cairn sites on loopback: an
+// instructor who publishes tasks and a learner who follows BASE/tasks and
+// answers one.
+func TestLearnerFollowsAnotherCairnsTasks(t *testing.T) {
+	ln := httptest.NewUnstartedServer(nil)
+	issuerURL := "http://" + ln.Listener.Addr().String()
+	issuer := newSite(t, func(c *config.Config) { c.BaseURL = issuerURL })
+	ln.Config.Handler = issuer.site.Handler()
+	ln.Start()
+	defer ln.Close()
+
+	ctx := context.Background()
+	task, err := issuer.journal.Create(ctx, ple.Draft{Title: "Week 1: write a haiku", Content: "Post it with #poetry101", IsTask: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	issuer.journal.Create(ctx, ple.Draft{Title: "Just a note", Content: "not a task"})
+
+	learner := newSite(t).withPassword()
+	b := learner.browser()
+	b.login()
+	coursePath := follow(t, b, issuerURL+"/tasks")
+	page := b.get(coursePath).mustContain(t, "Week 1: write a haiku")
+	if strings.Contains(page.body, "Just a note") {
+		t.Fatal("the learner followed the whole journal, not the tasks")
+	}
+	list, _ := learner.courses.List(ctx)
+	if len(list) != 1 || list[0].FeedURL != issuerURL+"/tasks/feed.atom" {
+		t.Fatalf("followed %+v", list)
+	}
+	tasks, _ := learner.courses.Tasks(ctx, list[0].ID)
+	if len(tasks) != 1 || tasks[0].URL != issuerURL+task.Path() {
+		t.Fatalf("tasks %+v, want the issuer's post URL %s", tasks, issuerURL+task.Path())
+	}
+	path := publish(t, b, url.Values{"title": {"Haiku"}, "content": {"An old silent pond"}, "in_reply_to": {tasks[0].URL}})
+	es := entries(parseMF(t, learner, path, learner.browser().get(path).body).Items)
+	if got := props(es[0], "in-reply-to"); len(got) != 1 || got[0] != issuerURL+task.Path() {
+		t.Fatalf("answer in-reply-to %q", got)
+	}
+	if tk, _ := learner.courses.Task(ctx, tasks[0].ID); tk.State != "answered" {
+		t.Fatalf("task state %q", tk.State)
+	}
 }

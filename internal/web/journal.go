@@ -129,7 +129,11 @@ func (s *Server) listPage(c *fiber.Ctx, tmpl, title string, q ple.Query, d feedP
 		if err != nil {
 			return nil, 0, err
 		}
-		p.Feeds = append(p.Feeds, feeds...)
+		if feeds != nil {
+			// A tag or task page names its own feeds only, so a reader
+			// pasting its URL follows that page, not the whole journal.
+			p.Feeds = feeds
+		}
 		d.Entries = s.entries(c, posts, p.Owner)
 		if tmpl == "home" && offset == 0 {
 			if d.Tags, err = s.Journal.Tags(c.UserContext(), 30); err != nil {

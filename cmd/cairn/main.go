@@ -107,6 +107,27 @@ func load(name string, names config.Flags, args []string, stderr io.Writer, posi
 	return cfg, fs.Args(), nil
 }
 
+// loadWithOne parses a command that takes --data and exactly one
+// argument, given before or after the flags ("backup FILE --data DIR" and
+// "backup --data DIR FILE" both work).
+func loadWithOne(name string, args []string, stderr io.Writer, what string) (config.Config, string, error) {
+	var arg string
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		arg, args = args[0], args[1:]
+	}
+	cfg, rest, err := load(name, config.DataFlags, args, stderr, " "+what)
+	if err != nil {
+		return cfg, "", err
+	}
+	if arg == "" && len(rest) == 1 {
+		arg, rest = rest[0], nil
+	}
+	if arg == "" || len(rest) > 0 {
+		return cfg, "", usageError{fmt.Sprintf("usage: cairn %s %s [--data DIR]", name, what)}
+	}
+	return cfg, arg, nil
+}
+
 func newLogger(w io.Writer, level string) *slog.Logger {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(level))
@@ -181,21 +202,9 @@ func token(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "create" {
 		return usageError{"usage: cairn token create NAME [--data DIR]"}
 	}
-	args = args[1:]
-	// Allow the name before or after the flags.
-	var name string
-	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
-		name, args = args[0], args[1:]
-	}
-	cfg, rest, err := load("token create", config.DataFlags, args, stderr, " NAME")
+	cfg, name, err := loadWithOne("token create", args[1:], stderr, "NAME")
 	if err != nil {
 		return err
-	}
-	if name == "" && len(rest) == 1 {
-		name, rest = rest[0], nil
-	}
-	if name == "" || len(rest) > 0 {
-		return usageError{"usage: cairn token create NAME [--data DIR]"}
 	}
 	tok, err := app.CreateToken(context.Background(), cfg, name)
 	if err != nil {
@@ -208,19 +217,9 @@ func token(args []string, stdout, stderr io.Writer) error {
 }
 
 func backup(args []string, stdout, stderr io.Writer) error {
-	var file string
-	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
-		file, args = args[0], args[1:]
-	}
-	cfg, rest, err := load("backup", config.DataFlags, args, stderr, " FILE")
+	cfg, file, err := loadWithOne("backup", args, stderr, "FILE")
 	if err != nil {
 		return err
-	}
-	if file == "" && len(rest) == 1 {
-		file, rest = rest[0], nil
-	}
-	if file == "" || len(rest) > 0 {
-		return usageError{"usage: cairn backup FILE [--data DIR]"}
 	}
 	if err := app.Backup(context.Background(), cfg, file); err != nil {
 		return err

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -93,9 +92,9 @@ func (s *Server) apiCourses(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiCourseID(c *fiber.Ctx) (int64, error) {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	id, err := paramID(c)
 	if err != nil {
-		return 0, fiber.ErrNotFound
+		return 0, err
 	}
 	if _, err := s.Courses.Get(c.UserContext(), id); err != nil {
 		return 0, err

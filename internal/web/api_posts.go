@@ -1,7 +1,6 @@
 package web
 
 import (
-	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -70,9 +69,9 @@ func (s *Server) apiCreatePost(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiUpdatePost(c *fiber.Ctx) error {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	id, err := paramID(c)
 	if err != nil {
-		return fiber.ErrNotFound
+		return err
 	}
 	var b apiPostBody
 	if err := decodeJSON(c, &b); err != nil {
@@ -88,9 +87,9 @@ func (s *Server) apiUpdatePost(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiDeletePost(c *fiber.Ctx) error {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	id, err := paramID(c)
 	if err != nil {
-		return fiber.ErrNotFound
+		return err
 	}
 	if _, err := s.Journal.Get(c.UserContext(), id); err != nil {
 		return err

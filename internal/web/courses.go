@@ -89,9 +89,9 @@ func courseName(c courses.Course) string {
 }
 
 func (s *Server) courseByParam(c *fiber.Ctx) (courses.Course, error) {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	id, err := paramID(c)
 	if err != nil {
-		return courses.Course{}, fiber.ErrNotFound
+		return courses.Course{}, err
 	}
 	return s.Courses.Get(c.UserContext(), id)
 }
@@ -174,9 +174,9 @@ func (s *Server) importOPML(c *fiber.Ctx) error {
 
 // taskPage shows a followed task and the learner's answers to it.
 func (s *Server) taskPage(c *fiber.Ctx) error {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	id, err := paramID(c)
 	if err != nil {
-		return fiber.ErrNotFound
+		return err
 	}
 	t, err := s.Courses.Task(c.UserContext(), id)
 	if err != nil {

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -130,4 +131,14 @@ func problemStatus(err error) int {
 func isInputProblem(err error) bool {
 	_, ok := inputProblem(err)
 	return ok
+}
+
+// paramID reads the :id route parameter; anything but a positive integer
+// names nothing, so it is a 404.
+func paramID(c *fiber.Ctx) (int64, error) {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fiber.ErrNotFound
+	}
+	return id, nil
 }

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"strconv"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -44,9 +43,9 @@ func (s *Server) jobsPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) retryJob(c *fiber.Ctx) error {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	id, err := paramID(c)
 	if err != nil {
-		return fiber.ErrNotFound
+		return err
 	}
 	if err := s.Jobs.Retry(c.UserContext(), id); err != nil {
 		return err
@@ -56,9 +55,9 @@ func (s *Server) retryJob(c *fiber.Ctx) error {
 }
 
 func (s *Server) deleteJob(c *fiber.Ctx) error {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	id, err := paramID(c)
 	if err != nil {
-		return fiber.ErrNotFound
+		return err
 	}
 	if err := s.Jobs.Delete(c.UserContext(), id); err != nil {
 		return err

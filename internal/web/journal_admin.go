@@ -101,9 +101,9 @@ func (s *Server) showEditor(c *fiber.Ctx, status int, d editorData) error {
 }
 
 func (s *Server) postByParam(c *fiber.Ctx) (ple.Post, error) {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	id, err := paramID(c)
 	if err != nil {
-		return ple.Post{}, fiber.ErrNotFound
+		return ple.Post{}, err
 	}
 	p, err := s.Journal.Get(c.UserContext(), id)
 	if err == nil && p.Deleted() {

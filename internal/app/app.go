@@ -22,6 +22,7 @@ import (
 	"github.com/cairn-pl/cairn/internal/web"
 	"github.com/cairn-pl/cairn/ple"
 	"github.com/cairn-pl/cairn/ple/courses"
+	"github.com/cairn-pl/cairn/ple/mentions"
 )
 
 // Version is the build's version, set by main from -ldflags.
@@ -29,16 +30,17 @@ var Version = "dev"
 
 // App is one running Cairn instance.
 type App struct {
-	Config  config.Config
-	Logger  *slog.Logger
-	Store   *store.DB
-	Account *account.Service
-	Jobs    *jobs.Queue
-	Net     *netx.Client
-	Journal *ple.Journal
-	Courses *courses.Service
-	Site    *web.Site
-	out     io.Writer // where the startup banner goes (stdout)
+	Config   config.Config
+	Logger   *slog.Logger
+	Store    *store.DB
+	Account  *account.Service
+	Jobs     *jobs.Queue
+	Net      *netx.Client
+	Journal  *ple.Journal
+	Courses  *courses.Service
+	Mentions *mentions.Service
+	Site     *web.Site
+	out      io.Writer // where the startup banner goes (stdout)
 }
 
 // Options are what New needs besides the Config.
@@ -84,8 +86,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	a.Courses.RegisterJobs()
 	a.Journal = ple.NewJournal(db, a.Courses, a.Jobs, opts.Logger, cfg.BaseURL)
 	a.Journal.EnableWebSub(a.Net)
+	a.Mentions = mentions.New(db, a.Net, a.Jobs, a.Journal, a.Courses, opts.Logger, cfg.BaseURL)
 	site, err := web.New(web.Deps{
-		Config: cfg, Store: db, Account: a.Account, Jobs: a.Jobs, Journal: a.Journal, Courses: a.Courses,
+		Config: cfg, Store: db, Account: a.Account, Jobs: a.Jobs, Journal: a.Journal, Courses: a.Courses, Mentions: a.Mentions,
 		Logger: opts.Logger, Version: Version,
 	})
 	if err != nil {

@@ -90,6 +90,9 @@ func (s *Server) contentVersion() uint64 {
 	if s.Journal != nil {
 		v += s.Journal.Version()
 	}
+	if s.Mentions != nil {
+		v += s.Mentions.Version()
+	}
 	return v
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/cairn-pl/cairn/internal/web"
 	"github.com/cairn-pl/cairn/ple"
 	"github.com/cairn-pl/cairn/ple/courses"
+	"github.com/cairn-pl/cairn/ple/mentions"
 )
 
 const ownerPassword = "a long test password"
@@ -31,15 +32,16 @@ const ownerPassword = "a long test password"
 // testSite is one Cairn web site on a real store in a temp dir, driven
 // through Fiber's in-process app.Test.
 type testSite struct {
-	t       testing.TB
-	site    *web.Site
-	db      *store.DB
-	account *account.Service
-	jobs    *jobs.Queue
-	net     *netx.Client
-	courses *courses.Service
-	journal *ple.Journal
-	cfg     config.Config
+	t        testing.TB
+	site     *web.Site
+	db       *store.DB
+	account  *account.Service
+	jobs     *jobs.Queue
+	net      *netx.Client
+	courses  *courses.Service
+	journal  *ple.Journal
+	mentions *mentions.Service
+	cfg      config.Config
 }
 
 func newSite(t testing.TB, mutate ...func(*config.Config)) *testSite {
@@ -58,8 +60,9 @@ func newSite(t testing.TB, mutate ...func(*config.Config)) *testSite {
 	ts.courses.RegisterJobs()
 	ts.journal = ple.NewJournal(db, ts.courses, ts.jobs, logger, cfg.BaseURL)
 	ts.journal.EnableWebSub(ts.net)
+	ts.mentions = mentions.New(db, ts.net, ts.jobs, ts.journal, ts.courses, logger, cfg.BaseURL)
 	site, err := web.New(web.Deps{Config: cfg, Store: db, Account: ts.account, Jobs: ts.jobs, Journal: ts.journal,
-		Courses: ts.courses, Logger: logger, Version: "test"})
+		Courses: ts.courses, Mentions: ts.mentions, Logger: logger, Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}

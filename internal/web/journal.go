@@ -14,6 +14,7 @@ import (
 	"github.com/cairn-pl/cairn/internal/account"
 	"github.com/cairn-pl/cairn/internal/store"
 	"github.com/cairn-pl/cairn/ple"
+	"github.com/cairn-pl/cairn/ple/mentions"
 )
 
 // The public journal: home, post pages, tag pages and the owner's tasks,
@@ -40,11 +41,12 @@ type postView struct {
 
 // entryView is what the "entry" partial receives.
 type entryView struct {
-	P       postView
-	Author  account.Owner
-	BaseURL string
-	Host    string
-	Full    bool // the post's own page (h1 title) rather than a list
+	P        postView
+	Author   account.Owner
+	BaseURL  string
+	Host     string
+	Full     bool // the post's own page (h1 title) rather than a list
+	Comments []mentionView
 }
 
 type feedPageData struct {
@@ -55,7 +57,8 @@ type feedPageData struct {
 }
 
 type postPageData struct {
-	Entry entryView
+	Entry    entryView
+	Outgoing []mentions.Outgoing
 }
 
 type gonePageData struct {
@@ -196,7 +199,22 @@ func (s *Server) postPage(c *fiber.Ctx) error {
 		}
 		e := s.entries(c, []ple.Post{post}, p.Owner)[0]
 		e.Full = true
-		p.Data = postPageData{Entry: e}
+		d := postPageData{Entry: e}
+		if s.Mentions != nil {
+			ms, err := s.Mentions.ForPost(c.UserContext(), post.ID)
+			if err != nil {
+				return nil, 0, err
+			}
+			for _, m := range ms {
+				d.Entry.Comments = append(d.Entry.Comments, mentionView{Mention: m, Content: template.HTML(m.ContentHTML)})
+			}
+			if owner {
+				if d.Outgoing, err = s.Mentions.OutgoingFor(c.UserContext(), post.ID); err != nil {
+					return nil, 0, err
+				}
+			}
+		}
+		p.Data = d
 		b, err := s.views.render("post", p)
 		return b, fiber.StatusOK, err
 	})

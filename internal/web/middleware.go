@@ -36,6 +36,9 @@ func (s *Server) securityHeaders(c *fiber.Ctx) error {
 	if s.Config.Secure() {
 		c.Set("Strict-Transport-Security", "max-age=31536000")
 	}
+	// Every page names its Webmention endpoint (feeds replace this header
+	// with their own self and hub links).
+	c.Set(fiber.HeaderLink, s.webmentionLink)
 	return c.Next()
 }
 

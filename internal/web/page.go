@@ -41,6 +41,7 @@ type flash struct {
 var sections = []navItem{
 	{Label: "Journal", Href: "/"},
 	{Label: "Courses", Href: "/admin/courses"},
+	{Label: "Mentions", Href: "/admin/mentions"},
 	{Label: "Wallet", Href: "/admin/wallet"},
 	{Label: "Profiles", Href: "/admin/profiles"},
 	{Label: "Settings", Href: "/admin/settings"},
@@ -167,6 +168,10 @@ func emptyData(name string) any {
 		return courseData{}
 	case "task":
 		return taskData{}
+	case "mentions":
+		return mentionsData{}
+	case "awards":
+		return awardsData{}
 	}
 	return nil
 }

@@ -19,6 +19,8 @@ type settingsData struct {
 	Schema     int
 	FailedJobs int
 	Hub        string
+	Trusted    []string
+	Blocked    []string
 }
 
 type newToken struct{ Name, Token string }
@@ -28,6 +30,7 @@ func (s *Server) settingsRoutes(r fiber.Router) {
 	r.Post("/settings/profile", s.saveProfile)
 	r.Post("/settings/identities", s.saveIdentities)
 	r.Post("/settings/websub", s.saveWebSub)
+	r.Post("/settings/trusted", s.saveTrusted)
 	r.Post("/settings/tokens", s.createToken)
 	r.Post("/settings/tokens/:id/revoke", s.revokeToken)
 }
@@ -54,8 +57,13 @@ func (s *Server) showSettings(c *fiber.Ctx, status int, nt *newToken) error {
 	if err != nil {
 		return err
 	}
+	trusted, blocked, err := s.Mentions.HostRules(ctx)
+	if err != nil {
+		return err
+	}
 	return s.show(c, status, "settings", "Settings", "/admin/settings",
-		settingsData{Tokens: tokens, NewToken: nt, Version: s.Version, Schema: schema, FailedJobs: counts.Failed, Hub: hub})
+		settingsData{Tokens: tokens, NewToken: nt, Version: s.Version, Schema: schema, FailedJobs: counts.Failed, Hub: hub,
+			Trusted: trusted, Blocked: blocked})
 }
 
 func (s *Server) saveProfile(c *fiber.Ctx) error {
@@ -96,6 +104,15 @@ func (s *Server) saveWebSub(c *fiber.Ctx) error {
 	}
 	s.siteVersion.Add(1) // feeds advertise the hub
 	s.setFlash(c, "ok", "WebSub hub saved.")
+	return c.Redirect("/admin/settings", fiber.StatusSeeOther)
+}
+
+func (s *Server) saveTrusted(c *fiber.Ctx) error {
+	hosts, err := s.Mentions.SetTrusted(c.UserContext(), strings.Split(c.FormValue("trusted"), "\n"))
+	if err != nil {
+		return s.settingsError(c, err)
+	}
+	s.setFlash(c, "ok", fmt.Sprintf("Trusted issuers saved (%d).", len(hosts)))
 	return c.Redirect("/admin/settings", fiber.StatusSeeOther)
 }
 

@@ -22,19 +22,21 @@ import (
 	"github.com/cairn-pl/cairn/internal/store"
 	"github.com/cairn-pl/cairn/ple"
 	"github.com/cairn-pl/cairn/ple/courses"
+	"github.com/cairn-pl/cairn/ple/mentions"
 	"github.com/cairn-pl/cairn/static"
 )
 
 // Deps is what the web layer is given by internal/app.
 type Deps struct {
-	Config  config.Config
-	Store   *store.DB
-	Account *account.Service
-	Jobs    *jobs.Queue
-	Journal *ple.Journal
-	Courses *courses.Service
-	Logger  *slog.Logger
-	Version string
+	Config   config.Config
+	Store    *store.DB
+	Account  *account.Service
+	Jobs     *jobs.Queue
+	Journal  *ple.Journal
+	Courses  *courses.Service
+	Mentions *mentions.Service
+	Logger   *slog.Logger
+	Version  string
 }
 
 // Server carries the handlers' shared state.
@@ -46,6 +48,8 @@ type Server struct {
 	owner       atomic.Pointer[account.Owner] // cache of the owner's profile; reset on every change
 	siteVersion atomic.Uint64                 // bumped when the owner's profile changes (see cache.go)
 	cache       *pageCache                    // rendered public pages and feeds
+	// webmentionLink is the Link header every page carries.
+	webmentionLink string
 }
 
 // maxBody bounds every request body. Uploads (photos, badges) are the
@@ -70,7 +74,8 @@ func New(d Deps) (*Site, error) {
 		return nil, err
 	}
 	u, _ := url.Parse(d.Config.BaseURL)
-	s := &Server{Deps: d, views: v, assets: a, host: u.Host, cache: newPageCache()}
+	s := &Server{Deps: d, views: v, assets: a, host: u.Host, cache: newPageCache(),
+		webmentionLink: "<" + d.Config.BaseURL + `/webmention>; rel="webmention"`}
 	if err := s.checkPagesRender(); err != nil {
 		return nil, err
 	}
@@ -114,6 +119,7 @@ func (s *Server) routes(app *fiber.App) {
 	app.Get("/healthz", s.health)
 
 	s.feedRoutes(app) // before sessions: feeds are the same for everyone
+	s.webmentionRoutes(app)
 
 	app.Use(s.loadSession, s.checkCSRF)
 	app.Get("/media/:name", s.media)
@@ -124,6 +130,7 @@ func (s *Server) routes(app *fiber.App) {
 	admin.Get("/", func(c *fiber.Ctx) error { return c.Redirect("/", fiber.StatusSeeOther) })
 	s.journalAdminRoutes(admin)
 	s.coursesRoutes(admin)
+	s.mentionsAdminRoutes(admin)
 	s.settingsRoutes(admin)
 	s.jobsRoutes(admin)
 	admin.Get("/wallet", s.plannedSection("wallet"))
@@ -133,6 +140,7 @@ func (s *Server) routes(app *fiber.App) {
 	s.apiSettingsRoutes(api)
 	s.apiPostsRoutes(api)
 	s.apiCoursesRoutes(api)
+	s.apiMentionsRoutes(api)
 	api.Use(func(c *fiber.Ctx) error { return fiber.NewError(fiber.StatusNotFound, "no such API route") })
 
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })

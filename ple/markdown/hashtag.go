@@ -50,11 +50,12 @@ func (hashtagExtension) Extend(m goldmark.Markdown) {
 	m.Renderer().AddOptions(renderer.WithNodeRenderers(util.Prioritized(hashtagRenderer{}, 900)))
 }
 
-// hashtagParser recognises "#body" where the '#' starts the inline text, a
-// line, or follows whitespace or an opening bracket, quote or emphasis
-// marker, and body starts with a letter or digit, continues with letters,
-// digits, combining marks, '-' and '_' (trailing '-' and '_' excluded, so
-// "_#go_" is emphasis around a tag) and holds at least one letter.
+// hashtagParser recognises "#body" where the '#' starts the block's text
+// or a line, or follows whitespace, an opening bracket or quote, an
+// emphasis or strikethrough marker, '|', '>' or one of ",;!?"; and body
+// starts with a letter or digit, continues with letters, digits, combining
+// marks, '-' and '_' (trailing '-' and '_' excluded, so "_#go_" is
+// emphasis around a tag) and holds at least one letter.
 //
 // Code spans, code blocks, autolinks, raw HTML and link destinations never
 // reach inline parsers for '#'; the ATX heading marker is block syntax.
@@ -63,7 +64,7 @@ type hashtagParser struct{}
 
 func (hashtagParser) Trigger() []byte { return []byte{'#'} }
 
-func (hashtagParser) Parse(parent ast.Node, block text.Reader, pc parser.Context) ast.Node {
+func (hashtagParser) Parse(_ ast.Node, block text.Reader, _ parser.Context) ast.Node {
 	// PrecendingCharacter is '\n' at the start of the block's text; at the
 	// start of a later line it is the newline or the container's prefix
 	// ('>' or indentation). (LineOffset would be clearer but is O(line).)

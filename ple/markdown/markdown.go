@@ -22,6 +22,7 @@ import (
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/text"
+	"github.com/yuin/goldmark/util"
 
 	"github.com/cairn-pl/cairn/ple/sanitize"
 )
@@ -37,7 +38,10 @@ var ErrTooLarge = errors.New("markdown: post is larger than 1 MiB")
 
 // Rendered is one post rendered for display.
 type Rendered struct {
-	// HTML is the sanitised post body, for the h-entry's e-content.
+	// HTML is the sanitised post body, for the h-entry's e-content. An
+	// inline hashtag #Go appears as
+	// #<a class="hashtag" rel="tag" href="/tags/go">Go</a>, the '#' outside
+	// the link (see hashtagRenderer).
 	HTML string
 	// Summary is plain, unescaped text of at most SummaryRunes runes, cut
 	// at a word boundary and ended with "…" when shortened; for feeds,
@@ -59,6 +63,13 @@ var md = goldmark.New(
 		extension.TaskList,
 		hashtagExtension{},
 	),
+	goldmark.WithParserOptions(
+		// Around goldmark's link reference (100) and table (200) transformers.
+		parser.WithParagraphTransformers(
+			util.Prioritized(linkRefBudget{}, 10),
+			util.Prioritized(paragraphBudget{}, 250),
+		),
+	),
 	// Defaults kept on purpose: no html.WithUnsafe (raw HTML is omitted),
 	// no html.WithHardWraps, no parser.WithAutoHeadingID, no typographer
 	// (it would turn "--flag" in prose into an en dash).
@@ -66,7 +77,8 @@ var md = goldmark.New(
 
 // Render converts Markdown source into sanitised HTML, a plain-text summary
 // and the inline hashtags. It returns ErrTooLarge for sources over
-// MaxSourceBytes; other errors are internal failures and should not occur.
+// MaxSourceBytes and ErrTooComplex for pathological markup (see
+// ErrTooComplex); other errors are internal failures and should not occur.
 func Render(src string) (r Rendered, err error) {
 	if len(src) > MaxSourceBytes {
 		return Rendered{}, ErrTooLarge
@@ -84,7 +96,14 @@ func Render(src string) (r Rendered, err error) {
 	src = strings.ReplaceAll(src, "\r\n", "\n")
 	source := []byte(src)
 
-	doc := md.Parser().Parse(text.NewReader(source), parser.WithContext(parser.NewContext()))
+	if err := checkLines(src); err != nil {
+		return Rendered{}, err
+	}
+	pc := parser.NewContext()
+	doc := md.Parser().Parse(text.NewReader(source), parser.WithContext(pc))
+	if tooComplex(pc) {
+		return Rendered{}, ErrTooComplex
+	}
 	var buf bytes.Buffer
 	buf.Grow(len(source) + len(source)/4)
 	if err := md.Renderer().Render(&buf, source, doc); err != nil {

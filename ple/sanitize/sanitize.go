@@ -37,6 +37,11 @@ func Post(h string) string {
 		p.AllowAttrs("start").Matching(bluemonday.Integer).OnElements("ol")
 		p.AllowAttrs("type", "checked", "disabled").OnElements("input")
 		p.AllowElements("input", "del", "s", "mark", "figure", "figcaption")
+		// Alt text and titles are prose ("Screenshot: server logs");
+		// bluemonday's default pattern drops them at the first colon. The
+		// values are attribute-escaped either way.
+		p.AllowAttrs("alt", "title").OnElements("img")
+		p.AllowAttrs("title").OnElements("a", "abbr")
 		// Own content may link anywhere without nofollow.
 		p.RequireNoFollowOnLinks(false)
 		postPolicy = p

@@ -19,7 +19,7 @@ func TestPostDropsScriptKeepsFormatting(t *testing.T) {
 		}
 	}
 	for _, good := range []string{"<h2>Title</h2>", `href="https://ok.example/"`, `src="/media/a.png"`, `class="language-go"`,
-		`class="hashtag"`, `rel="tag"`} {
+		`class="hashtag"`, `rel="tag"`, `alt="Screenshot: logs &amp; errors"`} {
 		if !strings.Contains(out, good) {
 			t.Errorf("lost %q: %s", good, out)
 		}

@@ -10,7 +10,7 @@ import (
 
 func TestPostDropsScriptKeepsFormatting(t *testing.T) {
 	in := `<h2>Title</h2><p onclick="x()">Hi <a href="javascript:alert(1)">bad</a> <a href="https://ok.example/">ok</a>` +
-		`<script>alert(1)</script><img src="/media/a.png" onerror="x()"></p><pre><code class="language-go">x</code></pre>` +
+		`<script>alert(1)</script><img src="/media/a.png" alt="Screenshot: logs &amp; errors" onerror="x()"></p><pre><code class="language-go">x</code></pre>` +
 		`<a class="hashtag" rel="tag" href="/tags/go">#go</a>`
 	out := sanitize.Post(in)
 	for _, bad := range []string{"script", "onclick", "onerror", "javascript:"} {

@@ -28,6 +28,7 @@ type Journal struct {
 	logger  *slog.Logger
 	baseURL string
 	version atomic.Uint64 // bumped on every change; caches of pages and feeds compare it
+	slugs   atomic.Pointer[slugIndex]
 	now     func() time.Time
 	events  []func(ctx context.Context, tx *sql.Tx, e Event) error
 }

@@ -178,3 +178,41 @@ func (j *Journal) Tags(ctx context.Context, limit int) ([]TagCount, error) {
 	}
 	return out, rows.Err()
 }
+
+// slugIndex maps the slugs of published posts to their ids, built for one
+// journal version. Hot paths that only ask "is this a published post?"
+// (every received Webmention) read it instead of the database.
+type slugIndex struct {
+	version uint64
+	ids     map[string]int64
+}
+
+// PublishedID returns the id of the published post with this slug.
+func (j *Journal) PublishedID(ctx context.Context, slug string) (int64, bool, error) {
+	v := j.Version()
+	idx := j.slugs.Load()
+	if idx == nil || idx.version != v {
+		rows, err := j.db.R.QueryContext(ctx,
+			"SELECT slug, id FROM posts WHERE deleted_at IS NULL AND draft = 0 AND published_at IS NOT NULL")
+		if err != nil {
+			return 0, false, err
+		}
+		defer rows.Close()
+		fresh := &slugIndex{version: v, ids: map[string]int64{}}
+		for rows.Next() {
+			var s string
+			var id int64
+			if err := rows.Scan(&s, &id); err != nil {
+				return 0, false, err
+			}
+			fresh.ids[s] = id
+		}
+		if err := rows.Err(); err != nil {
+			return 0, false, err
+		}
+		j.slugs.Store(fresh)
+		idx = fresh
+	}
+	id, ok := idx.ids[slug]
+	return id, ok, nil
+}

@@ -159,6 +159,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	if err := a.Site.Shutdown(10 * time.Second); err != nil {
 		a.Logger.Error("http shutdown", "err", err)
 	}
+	a.Mentions.Close()
 	stopJobs()
 	wg.Wait()
 	a.Net.CloseIdleConnections()
@@ -199,6 +200,7 @@ func (a *App) greet(ctx context.Context, addr net.Addr) error {
 
 // Close releases everything New opened, for an App that never ran.
 func (a *App) Close() error {
+	a.Mentions.Close()
 	a.Net.CloseIdleConnections()
 	return a.Store.Close()
 }

@@ -23,14 +23,16 @@ type Config struct {
 	AdminPassword       string // bootstraps the owner password when none is set; never logged
 	AllowPrivateNetwork bool   // let outbound fetches reach loopback and private addresses
 	LogLevel            string // debug, info, warn, error
+	WebmentionRate      int    // Webmentions accepted per minute from one address; 0 means no limit
 }
 
 // Defaults are the values a fresh `cairn serve` runs with.
 var Defaults = Config{
-	DataDir:  "./data",
-	Listen:   ":8080",
-	BaseURL:  "http://localhost:8080",
-	LogLevel: "info",
+	DataDir:        "./data",
+	Listen:         ":8080",
+	BaseURL:        "http://localhost:8080",
+	LogLevel:       "info",
+	WebmentionRate: 120,
 }
 
 // field binds one setting to its flag, its environment variable and its
@@ -39,6 +41,7 @@ type field struct {
 	flag, env, usage string
 	str              *string
 	boolean          *bool
+	integer          *int
 }
 
 func (c *Config) fields() []field {
@@ -47,6 +50,7 @@ func (c *Config) fields() []field {
 		{flag: "listen", env: "CAIRN_LISTEN", usage: "address to listen on", str: &c.Listen},
 		{flag: "base-url", env: "CAIRN_BASE_URL", usage: "public URL of this instance (links, feeds, Webmention targets)", str: &c.BaseURL},
 		{flag: "log-level", env: "CAIRN_LOG_LEVEL", usage: "debug, info, warn or error", str: &c.LogLevel},
+		{flag: "webmention-rate", env: "CAIRN_WEBMENTION_RATE", usage: "Webmentions accepted per minute from one address (0: no limit)", integer: &c.WebmentionRate},
 		{flag: "allow-private-network", env: "CAIRN_ALLOW_PRIVATE_NETWORK", usage: "let outbound fetches reach loopback and private addresses (tests, two instances on one machine)", boolean: &c.AllowPrivateNetwork},
 	}
 }
@@ -56,7 +60,7 @@ type Flags []string
 
 // Common flag sets of the commands.
 var (
-	ServeFlags = Flags{"data", "listen", "base-url", "log-level", "allow-private-network"}
+	ServeFlags = Flags{"data", "listen", "base-url", "log-level", "allow-private-network", "webmention-rate"}
 	DataFlags  = Flags{"data"}
 )
 
@@ -68,9 +72,12 @@ func (c *Config) Register(fs *flag.FlagSet, names Flags) {
 			continue
 		}
 		usage := fmt.Sprintf("%s (env %s)", f.usage, f.env)
-		if f.str != nil {
+		switch {
+		case f.str != nil:
 			fs.StringVar(f.str, f.flag, *f.str, usage)
-		} else {
+		case f.integer != nil:
+			fs.IntVar(f.integer, f.flag, *f.integer, usage)
+		default:
 			fs.BoolVar(f.boolean, f.flag, *f.boolean, usage)
 		}
 	}
@@ -116,6 +123,14 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 			*f.str = v
 			continue
 		}
+		if f.integer != nil {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return fmt.Errorf("%s=%q: want a whole number", f.env, v)
+			}
+			*f.integer = n
+			continue
+		}
 		b, err := strconv.ParseBool(v)
 		if err != nil {
 			return fmt.Errorf("%s=%q: want 1/0 or true/false", f.env, v)
@@ -146,6 +161,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("base URL %q: must not have a query or fragment", c.BaseURL))
 	default:
 		c.BaseURL = strings.TrimRight(u.String(), "/")
+	}
+	if c.WebmentionRate < 0 {
+		errs = append(errs, fmt.Errorf("webmention rate %d: want 0 (no limit) or more", c.WebmentionRate))
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
@@ -189,5 +207,6 @@ func (c Config) Redacted() []any {
 		pw = "[set]"
 	}
 	return []any{"data", c.DataDir, "listen", c.Listen, "base_url", c.BaseURL,
-		"allow_private_network", c.AllowPrivateNetwork, "log_level", c.LogLevel, "admin_password", pw}
+		"allow_private_network", c.AllowPrivateNetwork, "log_level", c.LogLevel, "webmention_rate", c.WebmentionRate,
+		"admin_password", pw}
 }

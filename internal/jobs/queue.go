@@ -136,3 +136,7 @@ func (q *Queue) signal() {
 	default:
 	}
 }
+
+// Wake rouses an idle worker, for callers that enqueued with the
+// package-level EnqueueTx (which cannot wake anyone) and have committed.
+func (q *Queue) Wake() { q.signal() }

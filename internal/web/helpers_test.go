@@ -61,6 +61,7 @@ func newSite(t testing.TB, mutate ...func(*config.Config)) *testSite {
 	ts.journal = ple.NewJournal(db, ts.courses, ts.jobs, logger, cfg.BaseURL)
 	ts.journal.EnableWebSub(ts.net)
 	ts.mentions = mentions.New(db, ts.net, ts.jobs, ts.journal, ts.courses, logger, cfg.BaseURL)
+	t.Cleanup(ts.mentions.Close)
 	site, err := web.New(web.Deps{Config: cfg, Store: db, Account: ts.account, Jobs: ts.jobs, Journal: ts.journal,
 		Courses: ts.courses, Mentions: ts.mentions, Logger: logger, Version: "test"})
 	if err != nil {

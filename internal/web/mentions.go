@@ -16,16 +16,19 @@ import (
 // Webmention: the public receiving endpoint, the owner's moderation page
 // and award inbox, and their API.
 
-// receiveLimit is how many Webmentions one address may send a minute.
-const receiveLimit = 120
-
 func (s *Server) webmentionRoutes(app *fiber.App) {
-	app.Post("/webmention", limiter.New(limiter.Config{
-		Max: receiveLimit, LimiterMiddleware: limiter.SlidingWindow{},
-		LimitReached: func(c *fiber.Ctx) error {
-			return c.Status(fiber.StatusTooManyRequests).SendString("Too many Webmentions from your address; slow down.\n")
-		},
-	}), s.receiveWebmention)
+	handlers := []fiber.Handler{s.receiveWebmention}
+	if n := s.Config.WebmentionRate; n > 0 {
+		// Per address, per minute (--webmention-rate).
+		handlers = append([]fiber.Handler{limiter.New(limiter.Config{
+			Max: n, LimiterMiddleware: limiter.SlidingWindow{},
+			LimitReached: func(c *fiber.Ctx) error {
+				c.Set(fiber.HeaderRetryAfter, "60")
+				return c.Status(fiber.StatusTooManyRequests).SendString("Too many Webmentions from your address; slow down.\n")
+			},
+		})}, handlers...)
+	}
+	app.Post("/webmention", handlers...)
 }
 
 // receiveWebmention validates synchronously, stores and queues the

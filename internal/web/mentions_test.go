@@ -278,3 +278,41 @@ func runDue(t *testing.T, ts *testSite) {
 		t.Fatal(err)
 	}
 }
+
+func TestReceiveIsRateLimitedPerAddress(t *testing.T) {
+	ts := newSite(t, func(c *config.Config) { c.WebmentionRate = 3 })
+	post, _ := ts.journal.Create(context.Background(), ple.Draft{Title: "Target", Content: "x"})
+	target := ts.cfg.BaseURL + post.Path()
+	for i := range 4 {
+		r := postForm(ts, "/webmention", "application/x-www-form-urlencoded",
+			url.Values{"source": {fmt.Sprintf("https://elsewhere.example/%d", i)}, "target": {target}}.Encode())
+		want := http.StatusAccepted
+		if i == 3 {
+			want = http.StatusTooManyRequests
+		}
+		r.mustStatus(t, want)
+	}
+}
+
+// BenchmarkReceiveWebmention: accepted POST /webmention requests, each
+// durably stored with its verification job (group commit), in process.
+func BenchmarkReceiveWebmention(b *testing.B) {
+	ts := newSite(b, func(c *config.Config) { c.WebmentionRate = 0 })
+	post, _ := ts.journal.Create(context.Background(), ple.Draft{Title: "Target", Content: "x"})
+	target := ts.cfg.BaseURL + post.Path()
+	var n atomic.Int64
+	b.ReportAllocs()
+	b.SetParallelism(32)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			body := url.Values{"source": {fmt.Sprintf("https://elsewhere.example/%d", n.Add(1))}, "target": {target}}.Encode()
+			req := httptest.NewRequest(http.MethodPost, "/webmention", strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			resp, err := ts.site.Test(req, -1)
+			if err != nil || resp.StatusCode != http.StatusAccepted {
+				b.Error(err, resp.StatusCode)
+				return
+			}
+		}
+	})
+}

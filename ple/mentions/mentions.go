@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -55,6 +56,12 @@ type Service struct {
 	base    *url.URL
 	now     func() time.Time
 	version atomic.Uint64 // bumped when what pages show of mentions changes
+
+	accepts   chan acceptReq // requests waiting for the group commit
+	startOnce sync.Once
+	closeOnce sync.Once
+	closed    chan struct{}
+	wg        sync.WaitGroup
 }
 
 // Version changes whenever an approved mention may have appeared,
@@ -67,7 +74,8 @@ func (s *Service) changed() { s.version.Add(1) }
 // update and delete of a post sends Webmentions.
 func New(db *store.DB, client *netx.Client, q *jobs.Queue, j *ple.Journal, c *courses.Service, logger *slog.Logger, baseURL string) *Service {
 	base, _ := url.Parse(strings.TrimRight(baseURL, "/") + "/")
-	s := &Service{db: db, net: client, jobs: q, journal: j, courses: c, logger: logger, base: base, now: time.Now}
+	s := &Service{db: db, net: client, jobs: q, journal: j, courses: c, logger: logger, base: base, now: time.Now,
+		closed: make(chan struct{})}
 	q.Register(JobVerify, s.verifyJob)
 	q.Register(JobSend, s.sendJob)
 	j.OnChange(s.queueSends)
@@ -94,8 +102,8 @@ func (s *Service) IsOurs(ctx context.Context, target *url.URL) bool {
 	if !ok || slug == "" || strings.Contains(slug, "/") {
 		return false
 	}
-	p, err := s.journal.BySlug(ctx, slug)
-	return err == nil && p.Published()
+	_, ok, err := s.journal.PublishedID(ctx, slug)
+	return err == nil && ok
 }
 
 // postFor returns the id of the post a target names, or nil.
@@ -108,45 +116,163 @@ func (s *Service) postFor(ctx context.Context, target string) any {
 	if !ok {
 		return nil
 	}
-	p, err := s.journal.BySlug(ctx, slug)
-	if err != nil {
-		return nil
+	if id, ok, err := s.journal.PublishedID(ctx, slug); err == nil && ok {
+		return id
 	}
-	return p.ID
+	return nil
 }
 
-// Accept stores a validated request and queues its verification, both in
-// one transaction: an accepted mention survives a crash. The same source
-// and target within ResendWindow is ErrTooSoon.
+// Accept stores a validated request and queues its verification. It
+// returns only once both are committed, so an accepted mention survives a
+// crash. Requests arriving together are written in one transaction (group
+// commit): SQLite's cost is per commit, not per row. The same source and
+// target within ResendWindow is ErrTooSoon.
 func (s *Service) Accept(ctx context.Context, r webmention.Request) error {
-	now := s.now()
-	postID := s.postFor(ctx, r.Target)
-	return s.db.Tx(ctx, func(tx *sql.Tx) error {
-		var id, received int64
-		err := tx.QueryRowContext(ctx, "SELECT id, received_at FROM mentions WHERE source = ? AND target = ?", r.Source, r.Target).
-			Scan(&id, &received)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			res, err := tx.ExecContext(ctx, `INSERT INTO mentions (source, target, post_id, received_at, updated_at)
-				VALUES (?, ?, ?, ?, ?)`, r.Source, r.Target, postID, store.Millis(now), store.Millis(now))
+	s.startOnce.Do(s.startAccepting)
+	req := acceptReq{r: r, postID: s.postFor(ctx, r.Target), done: make(chan error, 1)}
+	select {
+	case s.accepts <- req:
+	case <-s.closed:
+		return errClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-req.done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+var errClosed = errors.New("mentions: shutting down")
+
+type acceptReq struct {
+	r      webmention.Request
+	postID any
+	done   chan error
+}
+
+// maxBatch bounds one group commit.
+const maxBatch = 512
+
+func (s *Service) startAccepting() {
+	s.accepts = make(chan acceptReq, maxBatch)
+	s.wg.Add(1)
+	go s.acceptLoop()
+}
+
+// acceptLoop takes whatever requests are waiting (at least one) and writes
+// them together.
+func (s *Service) acceptLoop() {
+	defer s.wg.Done()
+	for {
+		var first acceptReq
+		select {
+		case first = <-s.accepts:
+		case <-s.closed:
+			return
+		}
+		batch := []acceptReq{first}
+	drain:
+		for len(batch) < maxBatch {
+			select {
+			case r := <-s.accepts:
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		results := make([]error, len(batch))
+		err := s.db.Tx(context.Background(), func(tx *sql.Tx) error {
+			st, err := prepareAccept(tx)
 			if err != nil {
 				return err
 			}
-			id, _ = res.LastInsertId()
-		case err != nil:
-			return err
-		case now.Sub(store.Time(received)) < ResendWindow:
-			return ErrTooSoon
-		default:
-			// A re-sent mention: verify again, keep the moderation decision.
-			if _, err := tx.ExecContext(ctx, "UPDATE mentions SET received_at = ?, updated_at = ? WHERE id = ?",
-				store.Millis(now), store.Millis(now), id); err != nil {
-				return err
+			defer st.close()
+			for i, r := range batch {
+				results[i] = s.acceptOne(tx, st, r)
+				if results[i] != nil && !errors.Is(results[i], ErrTooSoon) {
+					return results[i]
+				}
+			}
+			return nil
+		})
+		for i, r := range batch {
+			if err != nil {
+				r.done <- err
+			} else {
+				r.done <- results[i]
 			}
 		}
-		_, err = s.jobs.EnqueueTx(ctx, tx, JobVerify, verifyPayload{ID: id}, jobs.MaxAttempts(6))
+		if err == nil {
+			s.jobs.Wake()
+		}
+	}
+}
+
+// Close stops accepting; requests not yet written get an error (and so no
+// 202). Call it before the store closes.
+func (s *Service) Close() {
+	s.closeOnce.Do(func() { close(s.closed) })
+	s.wg.Wait()
+}
+
+// acceptStmts are the statements of one group commit, prepared once for
+// the whole batch rather than per row.
+type acceptStmts struct{ find, insert, touch *sql.Stmt }
+
+func prepareAccept(tx *sql.Tx) (*acceptStmts, error) {
+	ctx := context.Background()
+	var st acceptStmts
+	var err error
+	if st.find, err = tx.PrepareContext(ctx, "SELECT id, received_at FROM mentions WHERE source = ? AND target = ?"); err != nil {
+		return nil, err
+	}
+	if st.insert, err = tx.PrepareContext(ctx, `INSERT INTO mentions (source, target, post_id, received_at, updated_at)
+		VALUES (?, ?, ?, ?, ?)`); err != nil {
+		st.close()
+		return nil, err
+	}
+	if st.touch, err = tx.PrepareContext(ctx, "UPDATE mentions SET received_at = ?, updated_at = ? WHERE id = ?"); err != nil {
+		st.close()
+		return nil, err
+	}
+	return &st, nil
+}
+
+func (st *acceptStmts) close() {
+	for _, s := range []*sql.Stmt{st.find, st.insert, st.touch} {
+		if s != nil {
+			s.Close()
+		}
+	}
+}
+
+func (s *Service) acceptOne(tx *sql.Tx, st *acceptStmts, r acceptReq) error {
+	ctx := context.Background()
+	now := s.now()
+	var id, received int64
+	err := st.find.QueryRowContext(ctx, r.r.Source, r.r.Target).Scan(&id, &received)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		res, err := st.insert.ExecContext(ctx, r.r.Source, r.r.Target, r.postID, store.Millis(now), store.Millis(now))
+		if err != nil {
+			return err
+		}
+		id, _ = res.LastInsertId()
+	case err != nil:
 		return err
-	})
+	case now.Sub(store.Time(received)) < ResendWindow:
+		return ErrTooSoon
+	default:
+		// A re-sent mention: verify again, keep the moderation decision.
+		if _, err := st.touch.ExecContext(ctx, store.Millis(now), store.Millis(now), id); err != nil {
+			return err
+		}
+	}
+	_, err = jobs.EnqueueTx(ctx, tx, JobVerify, verifyPayload{ID: id}, jobs.MaxAttempts(6))
+	return err
 }
 
 type verifyPayload struct {

@@ -211,10 +211,10 @@ func FindInHTML(body []byte, base *url.URL) (string, bool) {
 				continue
 			}
 			rel, href, hasHref := relHref(z)
-			if !hasHref || !hasRelToken(rel, "webmention") {
+			if !hasHref || !hasRelTokenBytes(rel, "webmention") {
 				continue
 			}
-			if u, ok := resolve(base, href); ok {
+			if u, ok := resolve(base, string(href)); ok {
 				return withoutFragment(u).String(), true
 			}
 		}
@@ -222,25 +222,56 @@ func FindInHTML(body []byte, base *url.URL) (string, bool) {
 }
 
 // relHref reads the first rel and href attributes of the current tag (HTML
-// keeps the first of duplicated attributes).
-func relHref(z *html.Tokenizer) (rel, href string, hasHref bool) {
+// keeps the first of duplicated attributes). The slices are valid until the
+// tokenizer moves on.
+func relHref(z *html.Tokenizer) (rel, href []byte, hasHref bool) {
 	var relSeen bool
 	for {
 		k, v, more := z.TagAttr()
 		switch string(k) {
 		case "rel":
 			if !relSeen {
-				rel, relSeen = string(v), true
+				rel, relSeen = v, true
 			}
 		case "href":
 			if !hasHref {
-				href, hasHref = string(v), true
+				href, hasHref = v, true
 			}
 		}
 		if !more {
 			return rel, href, hasHref
 		}
 	}
+}
+
+// hasRelTokenBytes is hasRelToken without allocating.
+func hasRelTokenBytes(rel []byte, tok string) bool {
+	for i := 0; i < len(rel); {
+		for i < len(rel) && isHTMLSpace(rune(rel[i])) {
+			i++
+		}
+		start := i
+		for i < len(rel) && !isHTMLSpace(rune(rel[i])) {
+			i++
+		}
+		if i-start == len(tok) {
+			match := true
+			for j := 0; j < len(tok); j++ {
+				c := rel[start+j]
+				if c >= 'A' && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				if c != tok[j] {
+					match = false
+					break
+				}
+			}
+			if match {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Discover finds target's Webmention endpoint (Webmention §3.1.2). It makes

@@ -42,13 +42,7 @@ func LinksIn(entryHTML string, base *url.URL) []string {
 		if attr == "" || attr == "href" && atom.Lookup(name) == atom.Link {
 			continue
 		}
-		var val string
-		var found bool
-		forAttrs(z, func(k, v string) {
-			if k == attr && !found {
-				val, found = v, true
-			}
-		})
+		val, found := attrValue(z, attr)
 		if !found {
 			continue
 		}

@@ -58,15 +58,19 @@ func plainText(s string, maxRunes int) string {
 		}
 		buf = append(buf, '…')
 	}
-	return string(buf)
+	// Last, once nothing else can bring a '<' next to a letter.
+	return defuseTags(string(buf))
 }
 
 func isBidiControl(r rune) bool {
 	return (r >= '\u202A' && r <= '\u202E') || (r >= '\u2066' && r <= '\u2069') || r == '\u200E' || r == '\u200F' || r == '\u061C'
 }
 
-// stripTags keeps only the text of s read as an HTML fragment, skipping the
-// contents of script and style.
+// stripTags removes what reads as markup from s, which is already plain text
+// (the parser decoded it): tags, comments, and the contents of script, style
+// and the other raw-text elements, whose text could itself look like tags.
+// Text is kept raw, so an entity such as "&lt;b&gt;" stays those characters
+// and never turns into a tag.
 func stripTags(s string) string {
 	z := xhtml.NewTokenizer(strings.NewReader(s))
 	var b strings.Builder
@@ -77,23 +81,47 @@ func stripTags(s string) string {
 			return b.String()
 		case xhtml.TextToken:
 			if skip == 0 {
-				b.Write(z.Text())
+				b.Write(z.Raw())
 			}
 		case xhtml.StartTagToken:
-			if n, _ := z.TagName(); isSkipped(n) {
+			if n, _ := z.TagName(); isRawText(n) {
 				skip++
 			}
 		case xhtml.EndTagToken:
-			if n, _ := z.TagName(); isSkipped(n) && skip > 0 {
+			if n, _ := z.TagName(); isRawText(n) && skip > 0 {
 				skip--
 			}
 		}
 	}
 }
 
-func isSkipped(name []byte) bool {
-	a := atom.Lookup(name)
-	return a == atom.Script || a == atom.Style
+// defuseTags replaces a '<' that would still start a tag, comment or end tag
+// ("<<a>b" strips to "<b"; "x </" is left as text) with '‹', so a plain-text
+// field never holds anything a careless consumer could take for markup.
+func defuseTags(s string) string {
+	if !strings.Contains(s, "<") {
+		return s
+	}
+	b := []byte(s)
+	for i := 0; i+1 < len(b); i++ {
+		if b[i] != '<' {
+			continue
+		}
+		if c := b[i+1]; c == '/' || c == '!' || c == '?' || (c|0x20) >= 'a' && (c|0x20) <= 'z' {
+			b = append(b[:i], append([]byte("‹"), b[i+1:]...)...)
+		}
+	}
+	return string(b)
+}
+
+// isRawText: elements whose content the tokenizer returns as one raw text.
+func isRawText(name []byte) bool {
+	switch atom.Lookup(name) {
+	case atom.Script, atom.Style, atom.Textarea, atom.Title, atom.Xmp, atom.Iframe,
+		atom.Noembed, atom.Noframes, atom.Noscript, atom.Plaintext:
+		return true
+	}
+	return false
 }
 
 // contentPolicy is bluemonday's UGC policy with links and cited URLs limited
@@ -114,11 +142,16 @@ var contentPolicy = sync.OnceValue(func() *bluemonday.Policy {
 // sanitizeContent turns a source's e-content HTML into HTML safe to insert
 // into our pages: bluemonday UGC (no script, style, event handlers, forms,
 // iframes; http(s) links only), then finishContent. If the result is longer
-// than MaxContentBytes it is replaced by the escaped text excerpt, since
-// cutting HTML would break it.
+// than MaxContentBytes (or the raw HTML longer than twice that) it is
+// replaced by the escaped text excerpt, since cutting HTML would break it;
+// a mention is shown as a comment, and its source is a link away.
 func sanitizeContent(raw, text string) string {
 	if strings.TrimSpace(raw) == "" {
 		return ""
+	}
+	if len(raw) > 2*MaxContentBytes {
+		// Sanitising would almost surely exceed the cap too; skip the work.
+		return "<p>" + html.EscapeString(text) + "</p>"
 	}
 	out := finishContent(contentPolicy().Sanitize(raw))
 	if len(out) > MaxContentBytes {
@@ -142,39 +175,55 @@ func finishContent(s string) string {
 		case xhtml.ErrorToken:
 			return b.String()
 		case xhtml.StartTagToken, xhtml.SelfClosingTagToken:
-			t := z.Token()
-			if t.DataAtom == atom.Img {
-				for _, a := range t.Attr {
-					if a.Key == "alt" && strings.TrimSpace(a.Val) != "" {
-						b.WriteString(html.EscapeString(a.Val))
-						break
-					}
+			raw := string(z.Raw()) // Raw is only valid until the next call
+			name, hasAttr := z.TagName()
+			a := atom.Lookup(name)
+			if a == atom.Img {
+				if alt, ok := attrValue(z, "alt"); ok && strings.TrimSpace(alt) != "" {
+					b.WriteString(html.EscapeString(alt))
 				}
 				continue
 			}
-			attrs := t.Attr[:0]
+			if !hasAttr {
+				b.WriteString(raw)
+				continue
+			}
+			// Rebuild tags with attributes: drop id, name and rel; links
+			// get rel="nofollow ugc".
+			b.WriteByte('<')
+			b.Write(name)
 			hasHref := false
-			for _, a := range t.Attr {
-				switch a.Key {
+			for more := true; more; {
+				var k, v []byte
+				k, v, more = z.TagAttr()
+				switch string(k) {
 				case "id", "name", "rel":
 					continue
 				case "href":
 					hasHref = true
 				}
-				attrs = append(attrs, a)
+				b.WriteByte(' ')
+				b.Write(k)
+				b.WriteString(`="`)
+				b.WriteString(html.EscapeString(string(v)))
+				b.WriteByte('"')
 			}
-			if hasHref && (t.DataAtom == atom.A || t.DataAtom == atom.Area) {
-				attrs = append(attrs, xhtml.Attribute{Key: "rel", Val: linkRel})
+			if hasHref && (a == atom.A || a == atom.Area) {
+				b.WriteString(` rel="` + linkRel + `"`)
 			}
-			t.Attr = attrs
-			b.WriteString(t.String())
+			if tt == xhtml.SelfClosingTagToken {
+				b.WriteString("/")
+			}
+			b.WriteByte('>')
 		case xhtml.EndTagToken:
-			if n, _ := z.TagName(); atom.Lookup(n) == atom.Img {
-				continue
+			if n, _ := z.TagName(); atom.Lookup(n) != atom.Img {
+				b.WriteString("</")
+				b.Write(n)
+				b.WriteByte('>')
 			}
-			b.WriteString(z.Token().String())
 		case xhtml.TextToken:
-			b.WriteString(html.EscapeString(string(z.Text())))
+			// bluemonday's output text is already escaped.
+			b.Write(z.Raw())
 		}
 		// Comments and doctypes are dropped (bluemonday leaves none).
 	}

@@ -128,17 +128,6 @@ func asciiLower(s string) string {
 	return s
 }
 
-// hasRelToken reports whether the space-separated rel list contains tok
-// (lower-case ASCII) as a whole token, compared ASCII case-insensitively.
-func hasRelToken(rel, tok string) bool {
-	for _, f := range strings.FieldsFunc(rel, isHTMLSpace) {
-		if len(f) == len(tok) && asciiLower(f) == tok {
-			return true
-		}
-	}
-	return false
-}
-
 // isHTMLSpace is ASCII whitespace as HTML defines it.
 func isHTMLSpace(r rune) bool {
 	return r == ' ' || r == '\t' || r == '\n' || r == '\f' || r == '\r'

@@ -321,13 +321,7 @@ func scanHTML(body []byte, sourceURL *url.URL, target string) (gone, linked bool
 		if attr == "" || linked {
 			continue
 		}
-		var val string
-		var found bool
-		forAttrs(z, func(k, v string) {
-			if k == attr && !found {
-				val, found = v, true
-			}
-		})
+		val, found := attrValue(z, attr)
 		if !found {
 			continue
 		}
@@ -352,6 +346,20 @@ func scanHTML(body []byte, sourceURL *url.URL, target string) (gone, linked bool
 	return gone, linked
 }
 
+// attrValue returns the first value of attribute name on the current tag,
+// allocating only for that value.
+func attrValue(z *html.Tokenizer, name string) (string, bool) {
+	for {
+		k, v, more := z.TagAttr()
+		if string(k) == name {
+			return string(v), true
+		}
+		if !more {
+			return "", false
+		}
+	}
+}
+
 // forAttrs calls f with each attribute of the current tag; HTML keeps the
 // first of duplicated attributes, so callers take the first match.
 func forAttrs(z *html.Tokenizer, f func(k, v string)) {
@@ -367,6 +375,9 @@ func forAttrs(z *html.Tokenizer, f func(k, v string)) {
 // jsonLinks reports whether any string value in the JSON document equals
 // target (object keys do not count). Invalid JSON has no links.
 func jsonLinks(body []byte, target string) bool {
+	if !json.Valid(body) {
+		return false
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var inObject []bool // per open container: true for an object

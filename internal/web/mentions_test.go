@@ -60,10 +60,13 @@ func TestReceiveWebmentionValidation(t *testing.T) {
 	if r.Header.Get("Location") != "" {
 		t.Error("202 with a Location")
 	}
+	// Host case does not matter.
+	postForm(ts, "/webmention", ct, form("https://elsewhere.example/other", strings.Replace(target, "localhost", "LOCALHOST", 1))).
+		mustStatus(t, http.StatusAccepted)
 	// The same source and target again within 30 s: 429.
 	postForm(ts, "/webmention", ct, form("https://elsewhere.example/reply", target+"#comments")).mustStatus(t, http.StatusTooManyRequests)
 	ms, _ := ts.mentions.List(context.Background(), "", 10)
-	if len(ms) != 1 || ms[0].Status != "queued" {
+	if len(ms) != 2 || ms[0].Status != "queued" {
 		t.Fatalf("mentions %+v", ms)
 	}
 	// Every page names the endpoint.

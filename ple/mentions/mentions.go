@@ -90,7 +90,7 @@ var ErrTooSoon = errors.New("this source and target were just received; wait 30 
 // mentions: the home page, the tasks page, or a published post. The
 // fragment is already gone.
 func (s *Service) IsOurs(ctx context.Context, target *url.URL) bool {
-	if !strings.EqualFold(target.Scheme, s.base.Scheme) || !strings.EqualFold(target.Host, s.base.Host) {
+	if !strings.EqualFold(target.Scheme, s.base.Scheme) || hostPort(target) != hostPort(s.base) {
 		return false
 	}
 	path := strings.TrimPrefix(target.EscapedPath(), strings.TrimRight(s.base.EscapedPath(), "/"))
@@ -277,6 +277,19 @@ func (s *Service) acceptOne(tx *sql.Tx, st *acceptStmts, r acceptReq) error {
 
 type verifyPayload struct {
 	ID int64 `json:"id"`
+}
+
+// hostPort is the lower-case host with the scheme's default port dropped,
+// so http://me.example:80/ and http://ME.example/ name the same site.
+func hostPort(u *url.URL) string {
+	host := strings.ToLower(u.Host)
+	switch {
+	case strings.EqualFold(u.Scheme, "http"):
+		host = strings.TrimSuffix(host, ":80")
+	case strings.EqualFold(u.Scheme, "https"):
+		host = strings.TrimSuffix(host, ":443")
+	}
+	return host
 }
 
 // hostOf is the lower-case host[:port] of a URL, "" when unparsable.

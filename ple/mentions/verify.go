@@ -69,9 +69,16 @@ func (s *Service) verifyFailed(ctx context.Context, id int64, status string, err
 		}
 		return err
 	}
+	gone := errors.Is(err, webmention.ErrSourceGone) || errors.Is(err, webmention.ErrNoLink)
+	verified := status == StatusPending || status == StatusApproved || status == StatusDeleted
+	if verified && !gone {
+		// A source that verified before and now fails otherwise (a 404, a
+		// wrong type) may be a passing fault: keep the mention, note why.
+		_, werr := s.db.W.ExecContext(ctx, "UPDATE mentions SET error = ?, updated_at = ? WHERE id = ?", err.Error(), store.Now(), id)
+		return werr
+	}
 	next := StatusRejected
-	if (errors.Is(err, webmention.ErrSourceGone) || errors.Is(err, webmention.ErrNoLink)) &&
-		(status == StatusPending || status == StatusApproved || status == StatusDeleted) {
+	if gone && verified {
 		next = StatusDeleted
 	}
 	if serr := s.setStatus(ctx, id, next, err.Error()); serr != nil {

@@ -84,7 +84,7 @@ type e2eServer struct {
 
 // startCairn runs a real Cairn (app.New + Serve) on a random loopback port
 // with a fresh data dir, and stops it when the test ends.
-func startCairn(t *testing.T) *e2eServer {
+func startCairn(t *testing.T, mutate ...func(*config.Config)) *e2eServer {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -94,6 +94,9 @@ func startCairn(t *testing.T) *e2eServer {
 	cfg.DataDir = t.TempDir()
 	cfg.Listen = ln.Addr().String()
 	cfg.BaseURL = "http://" + ln.Addr().String()
+	for _, m := range mutate {
+		m(&cfg)
+	}
 	if err := cfg.Validate(); err != nil {
 		ln.Close()
 		t.Fatal(err)

@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -318,4 +320,82 @@ func BenchmarkReceiveWebmention(b *testing.B) {
 			}
 		}
 	})
+}
+
+// receiver plays other sites that take Webmentions; it records every
+// (target, source) it is sent.
+type receiver struct {
+	srv      *httptest.Server
+	mu       sync.Mutex
+	received []string
+}
+
+func newReceiver(t *testing.T) *receiver {
+	r := &receiver{}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/page/", func(w http.ResponseWriter, req *http.Request) {
+		w.Header().Set("Link", `</endpoint>; rel="webmention"`)
+		fmt.Fprint(w, "<html><body>a page</body></html>")
+	})
+	mux.HandleFunc("/endpoint", func(w http.ResponseWriter, req *http.Request) {
+		req.ParseForm()
+		r.mu.Lock()
+		r.received = append(r.received, strings.TrimPrefix(req.PostForm.Get("target"), r.srv.URL))
+		r.mu.Unlock()
+		w.WriteHeader(http.StatusAccepted)
+	})
+	r.srv = httptest.NewServer(mux)
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func (r *receiver) take() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := r.received
+	r.received = nil
+	slices.Sort(out)
+	return out
+}
+
+func TestSendingOnPublishUpdateAndDelete(t *testing.T) {
+	ts := newSite(t)
+	ctx := context.Background()
+	rcv := newReceiver(t)
+	a, b := rcv.srv.URL+"/page/a", rcv.srv.URL+"/page/b"
+	post, err := ts.journal.Create(ctx, ple.Draft{Title: "Links", Content: "See [a](" + a + ") and [b](" + b + ") and [home](/)."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runDue(t, ts)
+	if got := rcv.take(); !slices.Equal(got, []string{"/page/a", "/page/b"}) {
+		t.Fatalf("on publish sent to %v", got)
+	}
+	// Update removing b: both are sent again (b must learn the link is gone).
+	content := "Only [a](" + a + ") now."
+	if _, err := ts.journal.Update(ctx, post.ID, ple.Patch{Content: &content}); err != nil {
+		t.Fatal(err)
+	}
+	runDue(t, ts)
+	if got := rcv.take(); !slices.Equal(got, []string{"/page/a", "/page/b"}) {
+		t.Fatalf("on update sent to %v", got)
+	}
+	// Delete: every target ever sent hears it again, and the post is 410.
+	if err := ts.journal.Delete(ctx, post.ID); err != nil {
+		t.Fatal(err)
+	}
+	runDue(t, ts)
+	if got := rcv.take(); !slices.Equal(got, []string{"/page/a", "/page/b"}) {
+		t.Fatalf("on delete sent to %v", got)
+	}
+	out, _ := ts.mentions.OutgoingFor(ctx, post.ID)
+	if len(out) != 2 || out[0].Status != "sent" || out[1].Status != "sent" {
+		t.Fatalf("outgoing %+v", out)
+	}
+	// A draft sends nothing.
+	ts.journal.Create(ctx, ple.Draft{Title: "Draft", Content: "[a](" + a + ")", Draft: true})
+	runDue(t, ts)
+	if got := rcv.take(); len(got) != 0 {
+		t.Fatalf("a draft sent to %v", got)
+	}
 }

@@ -216,16 +216,23 @@ func checkHTTPURL(v string) error {
 // SetPassword replaces the owner password and ends every session, so a
 // password change also locks out whoever might have had the old one.
 func (s *Service) SetPassword(ctx context.Context, pw string) error {
-	if err := CheckPasswordPolicy(pw); err != nil {
-		return invalid("%v", err)
-	}
-	hash, err := HashPassword(pw)
+	hash, err := newPasswordHash(pw)
 	if err != nil {
 		return err
 	}
 	return s.db.Tx(ctx, func(tx *sql.Tx) error {
 		return setPasswordTx(ctx, tx, hash)
 	})
+}
+
+// newPasswordHash checks a new password against the policy and hashes it,
+// before any transaction starts: argon2id takes tens of milliseconds and
+// must not hold the writer.
+func newPasswordHash(pw string) (string, error) {
+	if err := CheckPasswordPolicy(pw); err != nil {
+		return "", invalid("%v", err)
+	}
+	return HashPassword(pw)
 }
 
 func setPasswordTx(ctx context.Context, tx *sql.Tx, hash string) error {

@@ -74,10 +74,7 @@ func (s *Service) checkSetup(ctx context.Context, q querier, token string) error
 // CompleteSetup uses the setup token once to set the first password. The
 // check and the write share one transaction, so a replayed link loses.
 func (s *Service) CompleteSetup(ctx context.Context, token, pw string) error {
-	if err := CheckPasswordPolicy(pw); err != nil {
-		return invalid("%v", err)
-	}
-	hash, err := HashPassword(pw)
+	hash, err := newPasswordHash(pw)
 	if err != nil {
 		return err
 	}
@@ -99,7 +96,10 @@ func (s *Service) BootstrapPassword(ctx context.Context, pw string) (bool, error
 	if err != nil || o.HasPassword {
 		return false, err
 	}
-	return true, s.SetPassword(ctx, pw)
+	if err := s.SetPassword(ctx, pw); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // APIToken is a bearer token's record; the token itself is never stored.

@@ -1,0 +1,128 @@
+package verify
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cairn-pl/cairn/verify/bake"
+)
+
+// fixtureDir is the shared conformance corpus (DESIGN.md, Testing).
+const fixtureDir = "../../shared/fixtures/credentials"
+
+type manifestEntry struct {
+	File    string `json:"file"`
+	Format  string `json:"format"`
+	Scope   string `json:"scope"`
+	Expect  string `json:"expect"`
+	Reason  string `json:"reason"`
+	Offline bool   `json:"offline"`
+}
+
+// fixtureFetcher serves ob20/assets for the example.org bases, as the
+// 1EdTech tests do, plus one document at its own id (the hosted assertion
+// under test, which is not in assets).
+type fixtureFetcher struct {
+	assets  string
+	selfURL string
+	self    []byte
+}
+
+func (f fixtureFetcher) Fetch(_ context.Context, u, _ string) (*Response, error) {
+	if f.selfURL != "" && u == f.selfURL {
+		return &Response{Status: 200, URL: u, Body: f.self}, nil
+	}
+	for _, base := range []string{"https://www.example.org/", "https://example.org/", "http://example.org/"} {
+		if rest, ok := strings.CutPrefix(u, base); ok && !strings.Contains(rest, "..") {
+			b, err := os.ReadFile(filepath.Join(f.assets, filepath.FromSlash(rest)))
+			if err != nil {
+				return &Response{Status: 404, URL: u}, nil
+			}
+			return &Response{Status: 200, URL: u, Body: b}, nil
+		}
+	}
+	return &Response{Status: 404, URL: u}, nil
+}
+
+// unsupportedFixtures are corpus entries this package does not claim to
+// handle yet, with the reason.
+var unsupportedFixtures = map[string]string{
+	"1edtech-validator/ob20/assertion-with-extension-node-invalid.json": "OB 2.0 extension JSON schemas are not validated",
+}
+
+func TestFixturesOB2(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(fixtureDir, "manifest.json"))
+	if err != nil {
+		t.Skipf("conformance fixtures absent: %v", err)
+	}
+	var entries []manifestEntry
+	if err := json.Unmarshal(raw, &entries); err != nil {
+		t.Fatal(err)
+	}
+	assets := filepath.Join(fixtureDir, "1edtech-validator/ob20/assets")
+	pass, ran := 0, 0
+	for _, e := range entries {
+		isOB2 := e.Format == "ob20-hosted" || e.Format == "ob20-signed" ||
+			(e.Format == "baked-png" && strings.Contains(e.File, "/ob20/"))
+		if !isOB2 || e.Scope != "verify" {
+			continue
+		}
+		t.Run(e.File, func(t *testing.T) {
+			want := map[string]string{"valid": VerdictValid, "valid-with-warnings": VerdictValid, "invalid": VerdictInvalid}[e.Expect]
+			if want == "" {
+				t.Skipf("no pinned expectation (%s)", e.Expect)
+			}
+			if !e.Offline {
+				t.Skip("needs the network")
+			}
+			if why, ok := unsupportedFixtures[e.File]; ok {
+				t.Skip(why)
+			}
+			in, err := os.ReadFile(filepath.Join(fixtureDir, e.File))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc map[string]any
+			self := in
+			if b, err := bake.Unbake(in); err == nil {
+				self = b.Payload
+			}
+			if json.Unmarshal(self, &doc) == nil && !hasType(doc, "Assertion") && doc["recipient"] == nil {
+				t.Skipf("a standalone %v node, not a credential: node validation is not this package's job", doc["type"])
+			}
+			ff := fixtureFetcher{assets: assets}
+			if doc != nil {
+				ff.selfURL, ff.self = getStr(doc, "id"), self
+			}
+			ran++
+			r := Verify(t.Context(), in, Options{Fetcher: ff, Now: fixedNow})
+			if r.Verdict != want {
+				t.Errorf("verdict %s, want %s (%s); report: %s", r.Verdict, want, e.Reason, dump(r))
+				return
+			}
+			for _, c := range r.Checks {
+				if c.Status == StatusFail || c.Status == StatusWarn && c.ID != CheckTrust {
+					t.Logf("%s %s: %s", c.ID, c.Status, c.Message)
+				}
+			}
+			if e.Expect == "valid-with-warnings" {
+				warned := false
+				for _, c := range r.Checks {
+					if c.Status == StatusWarn && c.ID != CheckTrust {
+						warned = true
+					}
+				}
+				if !warned {
+					t.Errorf("expected a warning; report: %s", dump(r))
+					return
+				}
+			}
+			pass++
+		})
+	}
+	t.Logf("OB 2.0 fixtures: %d of %d run passed", pass, ran)
+}

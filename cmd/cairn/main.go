@@ -13,7 +13,9 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/term"
 
@@ -31,6 +33,8 @@ Usage:
   cairn passwd  [--data DIR]             set the owner password (read from stdin when it is not a terminal)
   cairn token create NAME [--data DIR]   create an API token; prints it once
   cairn backup  [--data DIR] FILE        copy the database to FILE while serving
+  cairn verify  [--json] [--recipient ID]... FILE|URL|-
+                                         verify a badge: exit 0 valid, 1 invalid, 2 unknown, 3 bad input
   cairn healthcheck [--listen ADDR]      exit 0 when the local server answers
   cairn version                          print the version
 
@@ -63,6 +67,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = backup(args, stdout, stderr)
 	case "healthcheck":
 		err = healthcheck(args, stderr)
+	case "verify":
+		return verifyCmd(args, stdin, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "cairn", version)
 	case "help", "-h", "--help":
@@ -234,4 +240,79 @@ func healthcheck(args []string, stderr io.Writer) error {
 		return err
 	}
 	return app.Healthcheck(context.Background(), cfg)
+}
+
+// stringList is a repeatable string flag (--recipient a --recipient b).
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+// verifyCmd runs `cairn verify`; its exit code is the verdict's.
+func verifyCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("cairn verify", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var opts app.VerifyOptions
+	var recipients stringList
+	fs.BoolVar(&opts.JSON, "json", false, "print the verification report as JSON")
+	fs.Var(&recipients, "recipient", "an identity the credential must be issued to: email, mailto: URI or URL (repeatable)")
+	fs.DurationVar(&opts.Timeout, "timeout", 30*time.Second, "give up on unreachable issuers after this long (the verdict is then unknown)")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: cairn verify [--json] [--recipient ID]... FILE|URL|-\n\nExit 0 valid, 1 invalid, 2 unknown, 3 bad input.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	var input string
+	if len(args) > 0 && args[0] != "" && (args[0][0] != '-' || args[0] == "-") {
+		input, args = args[0], args[1:]
+	}
+	cfg, err := config.Load(fs, config.Flags{"allow-private-network"}, args, os.Getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		return app.VerifyValid
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "cairn verify:", err)
+		return app.VerifyBadInput
+	}
+	if input == "" && fs.NArg() == 1 {
+		input = fs.Arg(0)
+	} else if input == "" || fs.NArg() > 0 {
+		fs.Usage()
+		return app.VerifyBadInput
+	}
+	data, err := readVerifyInput(input, stdin)
+	if err != nil {
+		fmt.Fprintln(stderr, "cairn verify:", err)
+		return app.VerifyBadInput
+	}
+	opts.Recipients = recipients
+	opts.AllowPrivate = cfg.AllowPrivateNetwork
+	return app.VerifyCredential(context.Background(), data, opts, stdout)
+}
+
+// maxVerifyInput bounds what is read from a file or stdin.
+const maxVerifyInput = 8 << 20
+
+// readVerifyInput gives the credential bytes: a URL as its text (Verify
+// fetches it), "-" from stdin, anything else from a file.
+func readVerifyInput(input string, stdin io.Reader) ([]byte, error) {
+	if strings.HasPrefix(input, "http://") || strings.HasPrefix(input, "https://") {
+		return []byte(input), nil
+	}
+	var r io.Reader = stdin
+	if input != "-" {
+		f, err := os.Open(input)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	b, err := io.ReadAll(io.LimitReader(r, maxVerifyInput+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxVerifyInput {
+		return nil, fmt.Errorf("%s is larger than %d MiB", input, maxVerifyInput>>20)
+	}
+	return b, nil
 }

@@ -37,7 +37,7 @@ func issuerSite(t *testing.T) (srv *httptest.Server, assertion string, revoked *
 		"issuer": base + "/issuer"})
 	doc("/assertions/1", map[string]any{"@context": ctx, "type": "Assertion", "id": base + "/assertions/1",
 		"recipient": map[string]any{"type": "email", "hashed": false, "identity": "ada@example.org"},
-		"badge": base + "/badges/1", "issuedOn": "2026-01-02T03:04:05Z", "verification": map[string]any{"type": "HostedBadge"}})
+		"badge":     base + "/badges/1", "issuedOn": "2026-01-02T03:04:05Z", "verification": map[string]any{"type": "HostedBadge"}})
 	return srv, base + "/assertions/1", revoked
 }
 

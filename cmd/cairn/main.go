@@ -35,6 +35,7 @@ Usage:
   cairn backup  [--data DIR] FILE        copy the database to FILE while serving
   cairn verify  [--json] [--recipient ID]... FILE|URL|-
                                          verify a badge: exit 0 valid, 1 invalid, 2 unknown, 3 bad input
+  cairn import  [--data DIR] FILE|URL    add a credential to the wallet while serving; prints its id and verdict
   cairn healthcheck [--listen ADDR]      exit 0 when the local server answers
   cairn version                          print the version
 
@@ -67,6 +68,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = backup(args, stdout, stderr)
 	case "healthcheck":
 		err = healthcheck(args, stderr)
+	case "import":
+		err = importCmd(args, stdin, stdout, stderr)
 	case "verify":
 		return verifyCmd(args, stdin, stdout, stderr)
 	case "version", "--version", "-version":
@@ -240,6 +243,40 @@ func healthcheck(args []string, stderr io.Writer) error {
 		return err
 	}
 	return app.Healthcheck(context.Background(), cfg)
+}
+
+// importCmd runs `cairn import`: the credential is verified with the
+// owner's identities and stored, or recognised when already there.
+func importCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	var input string
+	if len(args) > 0 && args[0] != "" && (args[0][0] != '-' || args[0] == "-") {
+		input, args = args[0], args[1:]
+	}
+	cfg, rest, err := load("import", config.Flags{"data", "allow-private-network"}, args, stderr, " FILE|URL")
+	if err != nil {
+		return err
+	}
+	if input == "" && len(rest) == 1 {
+		input, rest = rest[0], nil
+	}
+	if input == "" || len(rest) > 0 {
+		return usageError{"usage: cairn import [--data DIR] FILE|URL"}
+	}
+	data, err := readVerifyInput(input, stdin)
+	if err != nil {
+		return err
+	}
+	isURL := strings.HasPrefix(input, "http://") || strings.HasPrefix(input, "https://")
+	cred, created, err := app.ImportCredential(context.Background(), cfg, data, isURL)
+	if err != nil {
+		return err
+	}
+	what := "Imported"
+	if !created {
+		what = "Already in the wallet, report refreshed:"
+	}
+	fmt.Fprintf(stdout, "%s %q: %s\nwallet id %d\n", what, cred.Name, strings.ToUpper(cred.Verdict), cred.ID)
+	return nil
 }
 
 // stringList is a repeatable string flag (--recipient a --recipient b).

@@ -87,8 +87,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	a.Journal = ple.NewJournal(db, a.Courses, a.Jobs, opts.Logger, cfg.BaseURL)
 	a.Journal.EnableWebSub(a.Net)
 	a.Mentions = mentions.New(db, a.Net, a.Jobs, a.Journal, a.Courses, opts.Logger, cfg.BaseURL)
+	wal := newWallet(db, a.Account, a.Net, opts.Logger)
 	site, err := web.New(web.Deps{
-		Config: cfg, Store: db, Account: a.Account, Jobs: a.Jobs, Journal: a.Journal, Courses: a.Courses, Mentions: a.Mentions,
+		Config: cfg, Store: db, Account: a.Account, Jobs: a.Jobs, Journal: a.Journal, Courses: a.Courses, Mentions: a.Mentions, Wallet: wal,
 		Logger: opts.Logger, Version: Version,
 	})
 	if err != nil {

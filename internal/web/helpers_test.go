@@ -25,6 +25,8 @@ import (
 	"github.com/cairn-pl/cairn/ple"
 	"github.com/cairn-pl/cairn/ple/courses"
 	"github.com/cairn-pl/cairn/ple/mentions"
+	"github.com/cairn-pl/cairn/verify"
+	"github.com/cairn-pl/cairn/wallet"
 )
 
 const ownerPassword = "a long test password"
@@ -62,8 +64,12 @@ func newSite(t testing.TB, mutate ...func(*config.Config)) *testSite {
 	ts.journal.EnableWebSub(ts.net)
 	ts.mentions = mentions.New(db, ts.net, ts.jobs, ts.journal, ts.courses, logger, cfg.BaseURL)
 	t.Cleanup(ts.mentions.Close)
+	wal := wallet.New(db, verify.NetFetcher{Client: ts.net}, func(ctx context.Context) ([]string, error) {
+		o, err := ts.account.Owner(ctx)
+		return o.Identities, err
+	}, logger)
 	site, err := web.New(web.Deps{Config: cfg, Store: db, Account: ts.account, Jobs: ts.jobs, Journal: ts.journal,
-		Courses: ts.courses, Mentions: ts.mentions, Logger: logger, Version: "test"})
+		Courses: ts.courses, Mentions: ts.mentions, Wallet: wal, Logger: logger, Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}

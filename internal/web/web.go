@@ -24,6 +24,7 @@ import (
 	"github.com/cairn-pl/cairn/ple/courses"
 	"github.com/cairn-pl/cairn/ple/mentions"
 	"github.com/cairn-pl/cairn/static"
+	"github.com/cairn-pl/cairn/wallet"
 )
 
 // Deps is what the web layer is given by internal/app.
@@ -35,6 +36,7 @@ type Deps struct {
 	Journal  *ple.Journal
 	Courses  *courses.Service
 	Mentions *mentions.Service
+	Wallet   *wallet.Service
 	Logger   *slog.Logger
 	Version  string
 }
@@ -141,6 +143,7 @@ func (s *Server) routes(app *fiber.App) {
 	s.apiPostsRoutes(api)
 	s.apiCoursesRoutes(api)
 	s.apiMentionsRoutes(api)
+	s.apiWalletRoutes(api)
 	api.Use(func(c *fiber.Ctx) error { return fiber.NewError(fiber.StatusNotFound, "no such API route") })
 
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })

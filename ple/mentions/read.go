@@ -238,3 +238,33 @@ func nullTime(t time.Time) any {
 	}
 	return store.Millis(t)
 }
+
+// Award loads one award of the inbox.
+func (s *Service) Award(ctx context.Context, id int64) (Award, error) {
+	list, err := s.Awards(ctx)
+	if err != nil {
+		return Award{}, err
+	}
+	for _, a := range list {
+		if a.ID == id {
+			return a, nil
+		}
+	}
+	return Award{}, store.ErrNotFound
+}
+
+// SetAwardState records what the owner did with an award: accepted (its
+// credential is in the wallet) or dismissed.
+func (s *Service) SetAwardState(ctx context.Context, id int64, state string) error {
+	if state != "accepted" && state != "dismissed" {
+		return &statusError{status: state}
+	}
+	res, err := s.db.W.ExecContext(ctx, "UPDATE awards SET state = ?, updated_at = ? WHERE id = ?", state, store.Now(), id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}

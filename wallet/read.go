@@ -1,0 +1,149 @@
+package wallet
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+
+	"github.com/cairn-pl/cairn/internal/store"
+	"github.com/cairn-pl/cairn/verify"
+)
+
+// columns are what List and Get read; scan matches them.
+const columns = `id, credential_id, digest, original_type, source_url, format, name, description, image,
+	issuer_id, issuer_name, issuer_url, recipient, issued, expires, summary_json, verdict, verified_at,
+	imported_at, updated_at`
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scan(row scanner) (Credential, error) {
+	var c Credential
+	var summary string
+	var verified sql.NullInt64
+	var imported, updated int64
+	err := row.Scan(&c.ID, &c.CredentialID, &c.Digest, &c.OriginalType, &c.SourceURL, &c.Format, &c.Name,
+		&c.Description, &c.Image, &c.IssuerID, &c.IssuerName, &c.IssuerURL, &c.Recipient, &c.Issued, &c.Expires,
+		&summary, &c.Verdict, &verified, &imported, &updated)
+	if err != nil {
+		return c, store.MapErr(err)
+	}
+	// A summary that does not decode only loses display detail.
+	_ = json.Unmarshal([]byte(summary), &c.Summary)
+	if verified.Valid {
+		c.VerifiedAt = store.Time(verified.Int64)
+	}
+	c.ImportedAt, c.UpdatedAt = store.Time(imported), store.Time(updated)
+	return c, nil
+}
+
+// List returns every credential, newest first, without reports.
+func (s *Service) List(ctx context.Context) ([]Credential, error) {
+	rows, err := s.db.R.QueryContext(ctx, "SELECT "+columns+" FROM credentials ORDER BY imported_at DESC, id DESC")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Credential
+	for rows.Next() {
+		c, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Get returns one credential with its latest report (store.ErrNotFound
+// when there is none with that id).
+func (s *Service) Get(ctx context.Context, id int64) (Credential, error) {
+	c, err := scan(s.db.R.QueryRowContext(ctx, "SELECT "+columns+" FROM credentials WHERE id = ?", id))
+	if err != nil {
+		return c, err
+	}
+	var rep string
+	if err := s.db.R.QueryRowContext(ctx, "SELECT report_json FROM credentials WHERE id = ?", id).Scan(&rep); err != nil {
+		return c, store.MapErr(err)
+	}
+	if rep != "" {
+		var r verify.Report
+		if err := json.Unmarshal([]byte(rep), &r); err != nil {
+			s.logger.Warn("wallet: stored report does not decode", "id", id, "err", err)
+		} else {
+			c.Report = &r
+		}
+	}
+	return c, nil
+}
+
+// VerdictChange is one entry of a credential's verdict history.
+type VerdictChange struct {
+	Verdict string
+	At      int64 // unix ms
+}
+
+// History returns the verdict changes of a credential, oldest first.
+func (s *Service) History(ctx context.Context, id int64) ([]VerdictChange, error) {
+	rows, err := s.db.R.QueryContext(ctx, "SELECT verdict, at FROM credential_verdicts WHERE credential = ? ORDER BY at, id", id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []VerdictChange
+	for rows.Next() {
+		var v VerdictChange
+		if err := rows.Scan(&v.Verdict, &v.At); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// contentTypes are the media types of the original types.
+var contentTypes = map[string]string{
+	TypePNG:  "image/png",
+	TypeSVG:  "image/svg+xml",
+	TypeJSON: "application/json",
+	TypeJWS:  "application/jwt",
+	TypeURL:  "text/uri-list",
+}
+
+// Original returns the credential's bytes exactly as imported and their
+// content type.
+func (s *Service) Original(ctx context.Context, id int64) ([]byte, string, error) {
+	var data []byte
+	var typ string
+	err := s.db.R.QueryRowContext(ctx, "SELECT original, original_type FROM credentials WHERE id = ?", id).Scan(&data, &typ)
+	if err != nil {
+		return nil, "", store.MapErr(err)
+	}
+	return data, contentTypes[typ], nil
+}
+
+// Reverify verifies a stored credential again from its original bytes and
+// saves the fresh report (a history row when the verdict changed).
+func (s *Service) Reverify(ctx context.Context, id int64) (verify.Report, error) {
+	data, _, err := s.Original(ctx, id)
+	if err != nil {
+		return verify.Report{}, err
+	}
+	rep, err := s.verify(ctx, data)
+	if err != nil {
+		return rep, err
+	}
+	err = s.db.Tx(ctx, func(tx *sql.Tx) error { return s.saveReport(ctx, tx, id, rep) })
+	return rep, err
+}
+
+// Delete removes a credential and its history.
+func (s *Service) Delete(ctx context.Context, id int64) error {
+	res, err := s.db.W.ExecContext(ctx, "DELETE FROM credentials WHERE id = ?", id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}

@@ -43,6 +43,7 @@ func (s *Server) apiMentionsRoutes(r fiber.Router) {
 	r.Post("/mentions/:id/reject", s.apiModerate(s.Mentions.Reject))
 	r.Post("/mentions/:id/block", s.apiModerate(s.Mentions.BlockHost))
 	r.Get("/awards", s.apiAwards)
+	r.Post("/awards/:id/accept", s.apiAcceptAward)
 	r.Post("/settings/trusted", s.apiSetTrusted)
 }
 

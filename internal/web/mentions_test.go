@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -197,6 +198,7 @@ func TestTwoInstancesAnswerAndAward(t *testing.T) {
 	ctx := context.Background()
 	mux := http.NewServeMux()
 	bSrv := httptest.NewServer(mux)
+	var aSrv *httptest.Server
 	defer bSrv.Close()
 	b := newSite(t, func(c *config.Config) { c.BaseURL = bSrv.URL })
 	var awardPage atomic.Value
@@ -204,9 +206,32 @@ func TestTwoInstancesAnswerAndAward(t *testing.T) {
 		w.Header().Set("Content-Type", "text/html")
 		fmt.Fprint(w, awardPage.Load())
 	})
+	// B's credential: an Open Badges 2.0 hosted assertion (issuer mode, which
+	// will sign Open Badges 3.0 ones, is a later issue).
+	ob2 := func(path string, doc func() map[string]any) {
+		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/ld+json")
+			json.NewEncoder(w).Encode(doc())
+		})
+	}
+	ob2("/issuer/profile", func() map[string]any {
+		return map[string]any{"@context": "https://w3id.org/openbadges/v2", "type": "Issuer", "id": bSrv.URL + "/issuer/profile",
+			"name": "Course B", "url": bSrv.URL, "email": "badges@b.example"}
+	})
+	ob2("/issuer/achievements/1", func() map[string]any {
+		return map[string]any{"@context": "https://w3id.org/openbadges/v2", "type": "BadgeClass", "id": bSrv.URL + "/issuer/achievements/1",
+			"name": "Week 1 Writer", "description": "Wrote week 1.", "image": bSrv.URL + "/badge.png",
+			"criteria": map[string]any{"narrative": "Answer week 1."}, "issuer": bSrv.URL + "/issuer/profile"}
+	})
+	ob2("/issuer/credentials/1.json", func() map[string]any {
+		return map[string]any{"@context": "https://w3id.org/openbadges/v2", "type": "Assertion", "id": bSrv.URL + "/issuer/credentials/1.json",
+			"recipient": map[string]any{"type": "url", "hashed": false, "identity": "http://" + aSrv.Listener.Addr().String() + "/"},
+			"badge": bSrv.URL + "/issuer/achievements/1", "issuedOn": "2026-11-01T10:00:00Z",
+			"verification": map[string]any{"type": "HostedBadge"}}
+	})
 	mux.Handle("/", b.site.Handler())
 
-	aSrv := httptest.NewUnstartedServer(nil)
+	aSrv = httptest.NewUnstartedServer(nil)
 	aURL := "http://" + aSrv.Listener.Addr().String()
 	a := newSite(t, func(c *config.Config) { c.BaseURL = aURL }).withPassword()
 	aSrv.Config.Handler = a.site.Handler()
@@ -268,8 +293,26 @@ func TestTwoInstancesAnswerAndAward(t *testing.T) {
 	}
 	ab := a.browser()
 	ab.login()
-	ab.get("/admin/awards").mustContain(t, "Week 1 Writer", "Course B")
+	ab.get("/admin/awards").mustContain(t, "Week 1 Writer", "Course B", "Accept into wallet")
 	ab.get(answer.Path()).mustContain(t, "Webmentions sent", "sent")
+
+	// Accepting the award imports B's credential into A's wallet.
+	r := a.api(http.MethodPost, fmt.Sprintf("/api/awards/%d/accept", awards[0].ID), a.token(), "").mustStatus(t, http.StatusCreated)
+	var accepted struct {
+		WalletID int64 `json:"wallet_id"`
+		Report   struct {
+			Verdict string `json:"verdict"`
+			Format  string `json:"format"`
+		} `json:"report"`
+	}
+	json.Unmarshal([]byte(r.body), &accepted)
+	if accepted.WalletID == 0 || accepted.Report.Verdict != "valid" || accepted.Report.Format != "ob2-hosted" {
+		t.Fatalf("accept: %s", r.body)
+	}
+	if got, _ := a.mentions.Award(ctx, awards[0].ID); got.State != "accepted" {
+		t.Fatalf("award state %q", got.State)
+	}
+	ab.get("/admin/awards").mustContain(t, "accepted")
 }
 
 // runDue runs a site's queued jobs, including those delayed a little (the

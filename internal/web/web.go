@@ -133,6 +133,7 @@ func (s *Server) routes(app *fiber.App) {
 	s.journalAdminRoutes(admin)
 	s.coursesRoutes(admin)
 	s.mentionsAdminRoutes(admin)
+	s.awardRoutes(admin)
 	s.settingsRoutes(admin)
 	s.jobsRoutes(admin)
 	admin.Get("/wallet", s.plannedSection("wallet"))

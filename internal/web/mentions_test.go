@@ -226,7 +226,7 @@ func TestTwoInstancesAnswerAndAward(t *testing.T) {
 	ob2("/issuer/credentials/1.json", func() map[string]any {
 		return map[string]any{"@context": "https://w3id.org/openbadges/v2", "type": "Assertion", "id": bSrv.URL + "/issuer/credentials/1.json",
 			"recipient": map[string]any{"type": "url", "hashed": false, "identity": "http://" + aSrv.Listener.Addr().String() + "/"},
-			"badge": bSrv.URL + "/issuer/achievements/1", "issuedOn": "2026-11-01T10:00:00Z",
+			"badge":     bSrv.URL + "/issuer/achievements/1", "issuedOn": "2026-11-01T10:00:00Z",
 			"verification": map[string]any{"type": "HostedBadge"}}
 	})
 	mux.Handle("/", b.site.Handler())

@@ -43,6 +43,7 @@ type testSite struct {
 	courses  *courses.Service
 	journal  *ple.Journal
 	mentions *mentions.Service
+	wallet   *wallet.Service
 	cfg      config.Config
 }
 
@@ -64,12 +65,12 @@ func newSite(t testing.TB, mutate ...func(*config.Config)) *testSite {
 	ts.journal.EnableWebSub(ts.net)
 	ts.mentions = mentions.New(db, ts.net, ts.jobs, ts.journal, ts.courses, logger, cfg.BaseURL)
 	t.Cleanup(ts.mentions.Close)
-	wal := wallet.New(db, verify.NetFetcher{Client: ts.net}, func(ctx context.Context) ([]string, error) {
+	ts.wallet = wallet.New(db, verify.NetFetcher{Client: ts.net}, func(ctx context.Context) ([]string, error) {
 		o, err := ts.account.Owner(ctx)
 		return o.Identities, err
 	}, logger)
 	site, err := web.New(web.Deps{Config: cfg, Store: db, Account: ts.account, Jobs: ts.jobs, Journal: ts.journal,
-		Courses: ts.courses, Mentions: ts.mentions, Wallet: wal, Logger: logger, Version: "test"})
+		Courses: ts.courses, Mentions: ts.mentions, Wallet: ts.wallet, Logger: logger, Version: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -172,6 +172,10 @@ func emptyData(name string) any {
 		return mentionsData{}
 	case "awards":
 		return awardsData{}
+	case "wallet":
+		return walletData{}
+	case "credential":
+		return credentialData{}
 	}
 	return nil
 }

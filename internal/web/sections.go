@@ -10,11 +10,6 @@ type sectionData struct {
 // says plainly what it will hold and that it is not there yet, rather than
 // pretending; the README's "Not done yet" lists the same.
 var plannedSections = map[string]sectionData{
-	"wallet": {
-		Heading: "Wallet",
-		Intro:   "Your Open Badges and Learning Tokens, each verified against its issuer.",
-		Empty:   "Importing and verifying badges is not available in this version of Cairn yet.",
-	},
 	"profiles": {
 		Heading: "Profiles",
 		Intro:   "Skill profiles you share by link and QR code.",

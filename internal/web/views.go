@@ -26,14 +26,15 @@ type views struct {
 // server from starting instead of failing a visitor later.
 func loadViews(assets *assets) (*views, error) {
 	funcs := template.FuncMap{
-		"asset":      assets.URL,
-		"rfc3339":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"date":       func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
-		"displayURL": displayURL,
-		"mediaURL":   func(s string) string { return s },
-		"exactURL":   exactURL,
-		"truncate":   truncate,
-		"ago":        ago,
+		"asset":        assets.URL,
+		"rfc3339":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"date":         func(t time.Time) string { return t.UTC().Format("2 Jan 2006") },
+		"displayURL":   displayURL,
+		"mediaURL":     func(s string) string { return s },
+		"exactURL":     exactURL,
+		"truncate":     truncate,
+		"ago":          ago,
+		"verdictClass": verdictClass,
 	}
 	base, err := template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {

@@ -2,11 +2,13 @@ package web_test
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -152,4 +154,40 @@ func tooLarge(t *testing.T, ts *testSite, tok string) {
 	if resp.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Fatalf("status %d, want 413", resp.StatusCode)
 	}
+}
+
+func TestWalletPages(t *testing.T) {
+	assertion, _ := badgeIssuer(t)
+	ts := newSite(t).withPassword()
+	b := ts.browser()
+	b.login()
+	b.get("/admin/wallet").mustStatus(t, http.StatusOK).mustContain(t, "No badges yet")
+
+	// A good URL and a broken file in one go: the good one is kept, the
+	// page says what was wrong with the other.
+	r := b.postMultipart("/admin/wallet", map[string]string{"csrf": b.csrf("/admin/wallet"), "url": assertion},
+		"files", "broken.json", []byte(`{"not": "a badge"`))
+	r.mustStatus(t, http.StatusBadRequest).mustContain(t, "broken.json:", "imported, valid")
+	list, _ := ts.wallet.List(context.Background())
+	if len(list) != 1 {
+		t.Fatalf("wallet has %d credentials", len(list))
+	}
+	page := b.get("/admin/wallet").mustContain(t, list[0].Name, "valid")
+	if !strings.Contains(page.body, fmt.Sprintf(`href="/admin/wallet/%d"`, list[0].ID)) {
+		t.Fatal("no link to the credential")
+	}
+	detail := fmt.Sprintf("/admin/wallet/%d", list[0].ID)
+	b.get(detail).mustStatus(t, http.StatusOK).mustContain(t, "Checks", "hosted", "issuer", "Verify again", "History")
+	b.post(detail+"/verify", url.Values{"csrf": {b.csrf(detail)}}).mustStatus(t, http.StatusSeeOther)
+	orig := b.get(detail+"/original").mustStatus(t, http.StatusOK)
+	if !strings.Contains(orig.Header.Get("Content-Disposition"), "attachment") || !strings.Contains(orig.Header.Get("Content-Security-Policy"), "sandbox") {
+		t.Errorf("original download headers %v", orig.Header)
+	}
+	b.post(detail+"/delete", url.Values{"csrf": {b.csrf(detail)}}).mustStatus(t, http.StatusSeeOther)
+	b.get(detail).mustStatus(t, http.StatusNotFound)
+	// Nothing chosen: a clear message.
+	b.post("/admin/wallet", url.Values{"csrf": {b.csrf("/admin/wallet")}}).mustStatus(t, http.StatusBadRequest).
+		mustContain(t, "Choose badge files")
+	// Visitors never see the wallet.
+	ts.browser().get("/admin/wallet").mustStatus(t, http.StatusSeeOther)
 }

@@ -136,7 +136,7 @@ func (s *Server) routes(app *fiber.App) {
 	s.awardRoutes(admin)
 	s.settingsRoutes(admin)
 	s.jobsRoutes(admin)
-	admin.Get("/wallet", s.plannedSection("wallet"))
+	s.walletRoutes(admin)
 	admin.Get("/profiles", s.plannedSection("profiles"))
 
 	api := app.Group("/api", s.requireToken)

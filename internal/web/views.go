@@ -35,6 +35,8 @@ func loadViews(assets *assets) (*views, error) {
 		"truncate":     truncate,
 		"ago":          ago,
 		"verdictClass": verdictClass,
+		"imageURL":     imageURL,
+		"humanDate":    humanDate,
 	}
 	base, err := template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {
@@ -119,4 +121,29 @@ func ago(t time.Time) string {
 		return fmt.Sprintf("%d h ago", int(d.Hours()))
 	}
 	return fmt.Sprintf("%d days ago", int(d.Hours()/24))
+}
+
+// imageURL lets through the image sources the Content-Security-Policy
+// allows (https and data: images); anything else would only be blocked by
+// the browser, so it is not shown at all.
+func imageURL(raw string) template.URL {
+	lower := strings.ToLower(strings.TrimSpace(raw))
+	switch {
+	case strings.HasPrefix(lower, "https://"),
+		strings.HasPrefix(lower, "data:image/png;"), strings.HasPrefix(lower, "data:image/svg+xml;"),
+		strings.HasPrefix(lower, "data:image/jpeg;"), strings.HasPrefix(lower, "data:image/gif;"):
+		return template.URL(raw)
+	}
+	return ""
+}
+
+// humanDate shows an RFC 3339 (or date-only) string from a credential as
+// "2 Jan 2026", and anything else as it is.
+func humanDate(s string) string {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC().Format("2 Jan 2006")
+		}
+	}
+	return s
 }

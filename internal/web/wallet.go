@@ -1,6 +1,8 @@
 package web
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/cairn-pl/cairn/internal/store"
 	"github.com/cairn-pl/cairn/verify"
+	"github.com/cairn-pl/cairn/verify/bake"
 	"github.com/cairn-pl/cairn/wallet"
 )
 
@@ -19,13 +22,46 @@ import (
 // check of the latest verification.
 
 type walletData struct {
-	Credentials []wallet.Credential
-	Paste, URL  string
+	Cards      []walletCard
+	Total      int
+	Paste, URL string
+	Status     string   // the status filter, "" for all
+	Issuer     string   // the issuer filter
+	Query      string   // the search text
+	Issuers    []string // every issuer, for the filter
+	Statuses   []string
+}
+
+// walletCard is a credential on the grid with its status pill.
+type walletCard struct {
+	wallet.Credential
+	Pill string // valid, invalid, revoked, expired, unknown, not yet checked
+}
+
+// pillOf names a credential's state the way a person asks about it: an
+// invalid badge is "revoked" or "expired" when that is why.
+func pillOf(c wallet.Credential) string {
+	switch c.Verdict {
+	case "unchecked", "":
+		return "not yet checked"
+	case verify.VerdictInvalid:
+		if c.Report != nil {
+			if ch, ok := c.Report.Check(verify.CheckStatus); ok && ch.Status == verify.StatusFail {
+				return "revoked"
+			}
+			if ch, ok := c.Report.Check(verify.CheckExpiry); ok && ch.Status == verify.StatusFail {
+				return "expired"
+			}
+		}
+	}
+	return c.Verdict
 }
 
 type credentialData struct {
 	C       wallet.Credential
+	Pill    string
 	History []verdictChange
+	Raw     string // the credential as text: JSON pretty-printed, a JWS or URL as is, a baked image's payload
 }
 
 type verdictChange struct {
@@ -43,16 +79,51 @@ func (s *Server) walletRoutes(r fiber.Router) {
 }
 
 func (s *Server) walletPage(c *fiber.Ctx) error {
-	return s.showWallet(c, fiber.StatusOK, walletData{})
+	return s.showWallet(c, fiber.StatusOK, walletData{Status: c.Query("status"), Issuer: c.Query("issuer"), Query: c.Query("q")})
 }
 
+// showWallet lists the cards, filtered by status and issuer and searched
+// by name, description and issuer. A personal wallet holds hundreds of
+// badges, not millions, so filtering happens here.
 func (s *Server) showWallet(c *fiber.Ctx, status int, d walletData) error {
-	list, err := s.Wallet.List(c.UserContext())
+	ctx := c.UserContext()
+	list, err := s.Wallet.List(ctx)
 	if err != nil {
 		return err
 	}
-	d.Credentials = list
+	d.Total = len(list)
+	d.Statuses = []string{"valid", "invalid", "revoked", "expired", "unknown", "not yet checked"}
+	seen := map[string]bool{}
+	q := strings.ToLower(strings.TrimSpace(d.Query))
+	for _, cred := range list {
+		full, err := s.Wallet.Get(ctx, cred.ID)
+		if err != nil {
+			return err
+		}
+		card := walletCard{Credential: full, Pill: pillOf(full)}
+		issuer := firstOf(full.IssuerName, full.IssuerID)
+		if issuer != "" && !seen[issuer] {
+			seen[issuer] = true
+			d.Issuers = append(d.Issuers, issuer)
+		}
+		if d.Status != "" && card.Pill != d.Status || d.Issuer != "" && issuer != d.Issuer {
+			continue
+		}
+		if q != "" && !strings.Contains(strings.ToLower(full.Name+" "+full.Description+" "+issuer), q) {
+			continue
+		}
+		d.Cards = append(d.Cards, card)
+	}
 	return s.show(c, status, "wallet", "Wallet", "/admin/wallet", d)
+}
+
+func firstOf(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 // walletImport takes every file chosen (several at once), pasted JSON or
@@ -137,7 +208,7 @@ func (s *Server) credentialPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := credentialData{C: cred}
+	d := credentialData{C: cred, Pill: pillOf(cred), Raw: s.rawCredential(c, cred)}
 	for _, h := range hist {
 		d.History = append(d.History, verdictChange{Verdict: h.Verdict, At: store.Time(h.At)})
 	}
@@ -203,4 +274,25 @@ func verdictClass(v string) string {
 		return "bad"
 	}
 	return ""
+}
+
+// rawCredential is what the detail page shows under "Raw": the JSON
+// indented, or the payload baked into an image.
+func (s *Server) rawCredential(c *fiber.Ctx, cred wallet.Credential) string {
+	b, _, err := s.Wallet.Original(c.UserContext(), cred.ID)
+	if err != nil {
+		return ""
+	}
+	if cred.OriginalType == "png" || cred.OriginalType == "svg" {
+		baked, err := bake.Unbake(b)
+		if err != nil {
+			return ""
+		}
+		b = baked.Payload
+	}
+	var buf bytes.Buffer
+	if json.Indent(&buf, b, "", "  ") == nil {
+		return buf.String()
+	}
+	return string(b)
 }

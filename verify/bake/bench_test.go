@@ -59,3 +59,20 @@ func BenchmarkBakeSVG(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkUnbakePNG1MiB: the figure, a baked PNG of about 1 MiB
+// (noise does not compress, so 512×512 RGBA is ~1 MiB).
+func BenchmarkUnbakePNG1MiB(b *testing.B) {
+	clean := testPNG(b, 512, 512, true)
+	baked, err := BakePNG(clean, KeywordOB2, []byte(ob3JSON))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(baked)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := UnbakePNG(baked); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -10,9 +10,9 @@ import (
 )
 
 // columns are what List and Get read; scan matches them.
-const columns = `id, credential_id, digest, original_type, source_url, format, name, description, image,
+var columns = `id, credential_id, digest, original_type, source_url, format, name, description, image,
 	issuer_id, issuer_name, issuer_url, recipient, issued, expires, summary_json, verdict, verified_at,
-	imported_at, updated_at`
+	imported_at, updated_at, ` + changedAtSQL("credentials.id")
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -21,9 +21,10 @@ func scan(row scanner) (Credential, error) {
 	var summary string
 	var verified sql.NullInt64
 	var imported, updated int64
+	var changed sql.NullInt64
 	err := row.Scan(&c.ID, &c.CredentialID, &c.Digest, &c.OriginalType, &c.SourceURL, &c.Format, &c.Name,
 		&c.Description, &c.Image, &c.IssuerID, &c.IssuerName, &c.IssuerURL, &c.Recipient, &c.Issued, &c.Expires,
-		&summary, &c.Verdict, &verified, &imported, &updated)
+		&summary, &c.Verdict, &verified, &imported, &updated, &changed)
 	if err != nil {
 		return c, store.MapErr(err)
 	}
@@ -33,6 +34,9 @@ func scan(row scanner) (Credential, error) {
 		c.VerifiedAt = store.Time(verified.Int64)
 	}
 	c.ImportedAt, c.UpdatedAt = store.Time(imported), store.Time(updated)
+	if changed.Valid {
+		c.ChangedAt = store.Time(changed.Int64)
+	}
 	return c, nil
 }
 

@@ -66,6 +66,9 @@ type Credential struct {
 	// is nil while the credential is unchecked.
 	Report     *verify.Report
 	VerifiedAt time.Time // zero while unchecked
+	// ChangedAt is when the verdict last changed after the first
+	// verification (from the history); zero when it never changed.
+	ChangedAt  time.Time
 	ImportedAt time.Time
 	UpdatedAt  time.Time
 }
@@ -77,6 +80,10 @@ type Service struct {
 	identities func(context.Context) ([]string, error)
 	logger     *slog.Logger
 	now        func() time.Time
+	// ReverifyEvery is how often the JobReverify sweeper verifies each
+	// credential again; zero means DefaultReverifyEvery. Set it before
+	// RegisterJobs.
+	ReverifyEvery time.Duration
 }
 
 // New builds the wallet. identities gives the owner's identities (from

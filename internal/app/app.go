@@ -23,6 +23,7 @@ import (
 	"github.com/cairn-pl/cairn/ple"
 	"github.com/cairn-pl/cairn/ple/courses"
 	"github.com/cairn-pl/cairn/ple/mentions"
+	"github.com/cairn-pl/cairn/wallet"
 )
 
 // Version is the build's version, set by main from -ldflags.
@@ -39,6 +40,7 @@ type App struct {
 	Journal  *ple.Journal
 	Courses  *courses.Service
 	Mentions *mentions.Service
+	Wallet   *wallet.Service
 	Site     *web.Site
 	out      io.Writer // where the startup banner goes (stdout)
 }
@@ -87,9 +89,10 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	a.Journal = ple.NewJournal(db, a.Courses, a.Jobs, opts.Logger, cfg.BaseURL)
 	a.Journal.EnableWebSub(a.Net)
 	a.Mentions = mentions.New(db, a.Net, a.Jobs, a.Journal, a.Courses, opts.Logger, cfg.BaseURL)
-	wal := newWallet(db, a.Account, a.Net, opts.Logger)
+	a.Wallet = newWallet(db, a.Account, a.Net, opts.Logger)
+	a.Wallet.RegisterJobs(a.Jobs)
 	site, err := web.New(web.Deps{
-		Config: cfg, Store: db, Account: a.Account, Jobs: a.Jobs, Journal: a.Journal, Courses: a.Courses, Mentions: a.Mentions, Wallet: wal,
+		Config: cfg, Store: db, Account: a.Account, Jobs: a.Jobs, Journal: a.Journal, Courses: a.Courses, Mentions: a.Mentions, Wallet: a.Wallet,
 		Logger: opts.Logger, Version: Version,
 	})
 	if err != nil {
@@ -136,6 +139,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	if err := a.Courses.Schedule(ctx); err != nil {
 		a.Logger.Warn("schedule course polling", "err", err)
+	}
+	if err := a.Wallet.Schedule(ctx, a.Jobs); err != nil {
+		a.Logger.Warn("schedule wallet re-verification", "err", err)
 	}
 
 	jobsCtx, stopJobs := context.WithCancel(context.Background())

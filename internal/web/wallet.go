@@ -72,6 +72,8 @@ type verdictChange struct {
 func (s *Server) walletRoutes(r fiber.Router) {
 	r.Get("/wallet", s.walletPage)
 	r.Post("/wallet", s.walletImport)
+	r.Get("/wallet/export", s.walletExport)
+	r.Post("/wallet/restore", s.walletRestore)
 	r.Get("/wallet/:id", s.credentialPage)
 	r.Get("/wallet/:id/original", s.credentialOriginal)
 	r.Post("/wallet/:id/verify", s.credentialVerify)
@@ -295,4 +297,51 @@ func (s *Server) rawCredential(c *fiber.Ctx, cred wallet.Credential) string {
 		return buf.String()
 	}
 	return string(b)
+}
+
+// walletExport downloads every original file and an index as one zip.
+func (s *Server) walletExport(c *fiber.Ctx) error {
+	var buf bytes.Buffer
+	if err := s.Wallet.Export(c.UserContext(), &buf); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/zip")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="cairn-wallet-`+time.Now().UTC().Format("2006-01-02")+`.zip"`)
+	return c.Send(buf.Bytes())
+}
+
+// walletRestore imports a zip made by the export: every credential in it
+// that the wallet lacks is added; the rest are reported as present.
+func (s *Server) walletRestore(c *fiber.Ctx) error {
+	fh, err := c.FormFile("archive")
+	if err != nil {
+		s.setFlashNow(c, "error", "Choose a wallet export (.zip) to restore.")
+		return s.showWallet(c, fiber.StatusBadRequest, walletData{})
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	rep, err := s.Wallet.ImportArchive(c.UserContext(), f, fh.Size)
+	if err != nil {
+		var ve *wallet.ValidationError
+		if errors.As(err, &ve) {
+			s.setFlashNow(c, "error", ve.Msg)
+			return s.showWallet(c, fiber.StatusBadRequest, walletData{})
+		}
+		return err
+	}
+	msg := fmt.Sprintf("Restored: %d added, %d already present, %d failed.", rep.Added, rep.Present, rep.Failed)
+	for _, e := range rep.Entries {
+		if e.Reason != "" {
+			msg += " " + e.File + ": " + e.Reason + "."
+		}
+	}
+	kind := "ok"
+	if rep.Failed > 0 {
+		kind = "error"
+	}
+	s.setFlash(c, kind, msg)
+	return c.Redirect("/admin/wallet", fiber.StatusSeeOther)
 }

@@ -187,8 +187,18 @@ func TestWalletPages(t *testing.T) {
 	if !strings.Contains(orig.Header.Get("Content-Disposition"), "attachment") || !strings.Contains(orig.Header.Get("Content-Security-Policy"), "sandbox") {
 		t.Errorf("original download headers %v", orig.Header)
 	}
+	export := b.get("/admin/wallet/export").mustStatus(t, http.StatusOK)
+	if export.Header.Get("Content-Type") != "application/zip" || !strings.HasPrefix(export.body, "PK") {
+		t.Fatalf("export: %q", export.Header.Get("Content-Type"))
+	}
 	b.post(detail+"/delete", url.Values{"csrf": {b.csrf(detail)}}).mustStatus(t, http.StatusSeeOther)
 	b.get(detail).mustStatus(t, http.StatusNotFound)
+	// Restoring the export brings the badge back.
+	b.postMultipart("/admin/wallet/restore", map[string]string{"csrf": b.csrf("/admin/wallet")}, "archive", "wallet.zip", []byte(export.body)).
+		mustStatus(t, http.StatusSeeOther)
+	b.get("/admin/wallet").mustContain(t, "1 added", list[0].Name)
+	b.postMultipart("/admin/wallet/restore", map[string]string{"csrf": b.csrf("/admin/wallet")}, "archive", "x.zip", []byte("not a zip")).
+		mustStatus(t, http.StatusBadRequest).mustContain(t, "not a Cairn wallet export")
 	// Nothing chosen: a clear message.
 	b.post("/admin/wallet", url.Values{"csrf": {b.csrf("/admin/wallet")}}).mustStatus(t, http.StatusBadRequest).
 		mustContain(t, "Choose badge files")

@@ -176,7 +176,7 @@ func TestWalletPages(t *testing.T) {
 	if !strings.Contains(page.body, fmt.Sprintf(`href="/admin/wallet/%d"`, list[0].ID)) {
 		t.Fatal("no link to the credential")
 	}
-	b.get("/admin/wallet?status=valid&q=" + url.QueryEscape(strings.ToLower(list[0].Name))).mustContain(t, list[0].Name)
+	b.get("/admin/wallet?status=valid&q="+url.QueryEscape(strings.ToLower(list[0].Name))).mustContain(t, list[0].Name)
 	b.get("/admin/wallet?status=revoked").mustContain(t, "No badge matches")
 	b.get("/admin/wallet?q=nothing-like-this").mustContain(t, "No badge matches")
 	detail := fmt.Sprintf("/admin/wallet/%d", list[0].ID)

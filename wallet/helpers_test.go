@@ -37,6 +37,11 @@ func newIssuer(t testing.TB) *issuer {
 	mux := http.NewServeMux()
 	is.srv = httptest.NewServer(mux)
 	t.Cleanup(is.srv.Close)
+	badgePNG := smallPNG(t)
+	mux.HandleFunc("/badge.png", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/png")
+		w.Write(badgePNG)
+	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		doc, ok := is.doc(r.URL.Path)
 		if !ok {

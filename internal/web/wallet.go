@@ -76,6 +76,7 @@ func (s *Server) walletRoutes(r fiber.Router) {
 	r.Post("/wallet/restore", s.walletRestore)
 	r.Get("/wallet/:id", s.credentialPage)
 	r.Get("/wallet/:id/original", s.credentialOriginal)
+	r.Get("/wallet/:id/baked", s.credentialBaked)
 	r.Post("/wallet/:id/verify", s.credentialVerify)
 	r.Post("/wallet/:id/delete", s.credentialDelete)
 }
@@ -344,4 +345,29 @@ func (s *Server) walletRestore(c *fiber.Ctx) error {
 	}
 	s.setFlash(c, kind, msg)
 	return c.Redirect("/admin/wallet", fiber.StatusSeeOther)
+}
+
+// credentialBaked downloads the badge baked into its image (PNG or SVG).
+func (s *Server) credentialBaked(c *fiber.Ctx) error {
+	cred, err := s.credentialByParam(c)
+	if err != nil {
+		return err
+	}
+	img, kind, err := s.Wallet.Baked(c.UserContext(), cred.ID)
+	if err != nil {
+		var ve *wallet.ValidationError
+		if errors.As(err, &ve) {
+			s.setFlash(c, "error", "No baked download: "+ve.Msg)
+			return c.Redirect(fmt.Sprintf("/admin/wallet/%d", cred.ID), fiber.StatusSeeOther)
+		}
+		return err
+	}
+	ctype := "image/png"
+	if kind == bake.SVG {
+		ctype = "image/svg+xml"
+	}
+	c.Set(fiber.HeaderContentType, ctype)
+	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="badge-%d-baked.%s"`, cred.ID, kind))
+	c.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	return c.Send(img)
 }

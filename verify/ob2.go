@@ -379,6 +379,7 @@ func (p *ob2) summarise() {
 	if rm := getMap(p.a, "recipient"); rm != nil {
 		c.Recipient = getStr(rm, "identity")
 	}
+	c.Evidence = evidenceOf(p.a["evidence"])
 	if b := p.badge; b != nil {
 		c.Name = getStr(b, "name")
 		c.Achievement = Achievement{
@@ -791,3 +792,29 @@ func originOf(s string) string {
 }
 
 func sameOrigin(a, b string) bool { o := originOf(a); return o != "" && o == originOf(b) }
+
+// evidenceOf reads an assertion's evidence: one IRI, one object, or a list
+// of either. Only http(s) URLs are kept, so a page can link them safely.
+func evidenceOf(v any) []Evidence {
+	items, ok := v.([]any)
+	if !ok && v != nil {
+		items = []any{v}
+	}
+	var out []Evidence
+	for _, it := range items {
+		var e Evidence
+		switch x := it.(type) {
+		case string:
+			e.URL = x
+		case map[string]any:
+			e = Evidence{URL: getStr(x, "id"), Name: getStr(x, "name"), Narrative: getStr(x, "narrative")}
+		}
+		if !strings.HasPrefix(e.URL, "https://") && !strings.HasPrefix(e.URL, "http://") {
+			e.URL = ""
+		}
+		if e.URL != "" || e.Narrative != "" {
+			out = append(out, e)
+		}
+	}
+	return out
+}

@@ -90,6 +90,15 @@ type CredentialSummary struct {
 	Expires     string        `json:"expires"`
 	Achievement Achievement   `json:"achievement"`
 	Skills      []Skill       `json:"skills"`
+	Evidence    []Evidence    `json:"evidence,omitempty"`
+}
+
+// Evidence is what the credential offers as proof of the achievement: a
+// URL (often the learner's own post) and what it says about it.
+type Evidence struct {
+	URL       string `json:"url,omitempty"`
+	Name      string `json:"name,omitempty"`
+	Narrative string `json:"narrative,omitempty"`
 }
 
 // IssuerSummary names the issuer as claimed.

@@ -108,3 +108,21 @@ func TestCheckIDsStable(t *testing.T) {
 		t.Errorf("CheckIDs = %s", got)
 	}
 }
+
+func TestEvidenceOf(t *testing.T) {
+	got := evidenceOf([]any{"https://learner.example/posts/1", map[string]any{"id": "javascript:alert(1)", "narrative": "Built it."},
+		map[string]any{"id": "https://learner.example/posts/2", "name": "Second"}, 42})
+	want := []Evidence{{URL: "https://learner.example/posts/1"}, {Narrative: "Built it."},
+		{URL: "https://learner.example/posts/2", Name: "Second"}}
+	if len(got) != len(want) {
+		t.Fatalf("evidence %+v", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("evidence[%d] = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	if one := evidenceOf("https://x.example/e"); len(one) != 1 || one[0].URL != "https://x.example/e" {
+		t.Errorf("single evidence %+v", one)
+	}
+}

@@ -27,6 +27,7 @@ const (
 	FormatOB1        = "ob1"
 	FormatOB2Hosted  = "ob2-hosted"
 	FormatOB2Signed  = "ob2-signed"
+	FormatOB2Node    = "ob2-node" // a standalone OB 2.0 node (BadgeClass, Issuer, ...)
 	FormatOB3DI      = "ob3-di"
 	FormatOB3JWT     = "ob3-jwt"
 	FormatCLR2       = "clr2"

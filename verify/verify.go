@@ -289,5 +289,9 @@ func (r *run) fromJSON(m map[string]any, source string, jws *compactJWS) {
 		a = upgradeAssertion(m, ver, source)
 	}
 	p := &ob2{run: r, raw: m, a: a, version: ver, source: source, jws: jws}
+	if jws == nil && ver == "2.0" && isOB2Node(m) {
+		p.verifyNode()
+		return
+	}
 	p.verify()
 }

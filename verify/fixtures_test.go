@@ -28,14 +28,24 @@ type manifestEntry struct {
 // 1EdTech tests do, plus one document at its own id (the hosted assertion
 // under test, which is not in assets).
 type fixtureFetcher struct {
-	assets  string
-	selfURL string
-	self    []byte
+	assets     string
+	extensions string // ob-spec-vectors/ob_v2p0/extensions: extension contexts and schemas
+	selfURL    string
+	self       []byte
 }
 
 func (f fixtureFetcher) Fetch(_ context.Context, u, _ string) (*Response, error) {
 	if f.selfURL != "" && u == f.selfURL {
 		return &Response{Status: 200, URL: u, Body: f.self}, nil
+	}
+	for _, base := range []string{"https://w3id.org/openbadges/extensions/", "https://openbadgespec.org/extensions/"} {
+		if rest, ok := strings.CutPrefix(u, base); ok && f.extensions != "" && !strings.Contains(rest, "..") {
+			b, err := os.ReadFile(filepath.Join(f.extensions, filepath.FromSlash(rest)))
+			if err != nil {
+				return &Response{Status: 404, URL: u}, nil
+			}
+			return &Response{Status: 200, URL: u, Body: b}, nil
+		}
 	}
 	for _, base := range []string{"https://www.example.org/", "https://example.org/", "http://example.org/"} {
 		if rest, ok := strings.CutPrefix(u, base); ok && !strings.Contains(rest, "..") {
@@ -51,9 +61,7 @@ func (f fixtureFetcher) Fetch(_ context.Context, u, _ string) (*Response, error)
 
 // unsupportedFixtures are corpus entries this package does not claim to
 // handle yet, with the reason.
-var unsupportedFixtures = map[string]string{
-	"1edtech-validator/ob20/assertion-with-extension-node-invalid.json": "OB 2.0 extension JSON schemas are not validated",
-}
+var unsupportedFixtures = map[string]string{}
 
 func TestFixturesOB2(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join(fixtureDir, "manifest.json"))
@@ -96,7 +104,7 @@ func TestFixturesOB2(t *testing.T) {
 				self = b.Payload
 			}
 			_ = json.Unmarshal(self, &doc)
-			ff := fixtureFetcher{assets: assets}
+			ff := fixtureFetcher{assets: assets, extensions: filepath.Join(fixtureDir, "ob-spec-vectors/ob_v2p0/extensions")}
 			if doc != nil {
 				ff.selfURL, ff.self = getStr(doc, "id"), self
 			}

@@ -97,6 +97,7 @@ func (p *ob2) verify() {
 	}
 
 	p.checkAssertionSchema()
+	p.checkExtensions(p.a)
 	p.resolveBadge()
 	p.resolveIssuer()
 	p.summarise()

@@ -180,7 +180,7 @@ func TestWalletPages(t *testing.T) {
 	b.get("/admin/wallet?status=revoked").mustContain(t, "No badge matches")
 	b.get("/admin/wallet?q=nothing-like-this").mustContain(t, "No badge matches")
 	detail := fmt.Sprintf("/admin/wallet/%d", list[0].ID)
-	b.get(detail).mustContain(t, "Raw credential", assertion)
+	b.get(detail).mustContain(t, "Raw credential", assertion, "Criteria")
 	b.get(detail).mustStatus(t, http.StatusOK).mustContain(t, "Checks", "hosted", "issuer", "Verify again", "History")
 	b.post(detail+"/verify", url.Values{"csrf": {b.csrf(detail)}}).mustStatus(t, http.StatusSeeOther)
 	orig := b.get(detail+"/original").mustStatus(t, http.StatusOK)

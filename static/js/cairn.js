@@ -69,3 +69,35 @@
     timer = setTimeout(render, 250);
   });
 })();
+
+// Drag and drop badge files anywhere on a [data-dropzone] element: the
+// files go into its file input, as if chosen with the picker (which works
+// without script too).
+(function () {
+  "use strict";
+  document.querySelectorAll("[data-dropzone]").forEach(function (zone) {
+    var input = zone.querySelector("input[type=file]");
+    if (!input || !window.DataTransfer) {
+      return;
+    }
+    ["dragenter", "dragover"].forEach(function (name) {
+      zone.addEventListener(name, function (event) {
+        event.preventDefault();
+        zone.classList.add("dragging");
+      });
+    });
+    ["dragleave", "drop"].forEach(function (name) {
+      zone.addEventListener(name, function () { zone.classList.remove("dragging"); });
+    });
+    zone.addEventListener("drop", function (event) {
+      event.preventDefault();
+      if (event.dataTransfer && event.dataTransfer.files.length) {
+        input.files = event.dataTransfer.files;
+        var label = zone.querySelector("[data-dropzone-count]");
+        if (label) {
+          label.textContent = event.dataTransfer.files.length + " file(s) ready to import";
+        }
+      }
+    });
+  });
+})();

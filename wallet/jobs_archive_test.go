@@ -224,7 +224,7 @@ func TestSweeperReverifiesAtExpiry(t *testing.T) {
 		t.Fatalf("after expiry: verdict %q verified %v", got.Verdict, got.VerifiedAt)
 	}
 	hist, _ := f.w.History(ctx, c.ID)
-	if len(hist) != 2 || hist[0].Verdict != "valid" || hist[1].Verdict != "invalid" || hist[1].At != store.Millis(f.clock.Now()) {
+	if len(hist) != 2 || hist[0].Verdict != "valid" || hist[1].Verdict != "invalid" || store.Millis(hist[1].At) != store.Millis(f.clock.Now()) {
 		t.Errorf("history %+v, want valid then invalid now", hist)
 	}
 	if !got.ChangedAt.Equal(f.clock.Now()) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"time"
 
 	"github.com/cairn-pl/cairn/internal/store"
 	"github.com/cairn-pl/cairn/verify"
@@ -12,24 +13,31 @@ import (
 // columns are what List and Get read; scan matches them.
 var columns = `id, credential_id, digest, original_type, source_url, format, name, description, image,
 	issuer_id, issuer_name, issuer_url, recipient, issued, expires, summary_json, verdict, verified_at,
-	imported_at, updated_at, ` + changedAtSQL("credentials.id")
+	imported_at, updated_at, report_json, ` + changedAtSQL("credentials.id")
 
 type scanner interface{ Scan(dest ...any) error }
 
 func scan(row scanner) (Credential, error) {
 	var c Credential
-	var summary string
+	var summary, report string
 	var verified sql.NullInt64
 	var imported, updated int64
 	var changed sql.NullInt64
 	err := row.Scan(&c.ID, &c.CredentialID, &c.Digest, &c.OriginalType, &c.SourceURL, &c.Format, &c.Name,
 		&c.Description, &c.Image, &c.IssuerID, &c.IssuerName, &c.IssuerURL, &c.Recipient, &c.Issued, &c.Expires,
-		&summary, &c.Verdict, &verified, &imported, &updated, &changed)
+		&summary, &c.Verdict, &verified, &imported, &updated, &report, &changed)
 	if err != nil {
 		return c, store.MapErr(err)
 	}
-	// A summary that does not decode only loses display detail.
+	// A summary or report that does not decode only loses display detail;
+	// the credential itself (its original bytes) is intact.
 	_ = json.Unmarshal([]byte(summary), &c.Summary)
+	if report != "" {
+		var r verify.Report
+		if json.Unmarshal([]byte(report), &r) == nil {
+			c.Report = &r
+		}
+	}
 	if verified.Valid {
 		c.VerifiedAt = store.Time(verified.Int64)
 	}
@@ -40,7 +48,7 @@ func scan(row scanner) (Credential, error) {
 	return c, nil
 }
 
-// List returns every credential, newest first, without reports.
+// List returns every credential with its latest report, newest first.
 func (s *Service) List(ctx context.Context) ([]Credential, error) {
 	rows, err := s.db.R.QueryContext(ctx, "SELECT "+columns+" FROM credentials ORDER BY imported_at DESC, id DESC")
 	if err != nil {
@@ -61,29 +69,13 @@ func (s *Service) List(ctx context.Context) ([]Credential, error) {
 // Get returns one credential with its latest report (store.ErrNotFound
 // when there is none with that id).
 func (s *Service) Get(ctx context.Context, id int64) (Credential, error) {
-	c, err := scan(s.db.R.QueryRowContext(ctx, "SELECT "+columns+" FROM credentials WHERE id = ?", id))
-	if err != nil {
-		return c, err
-	}
-	var rep string
-	if err := s.db.R.QueryRowContext(ctx, "SELECT report_json FROM credentials WHERE id = ?", id).Scan(&rep); err != nil {
-		return c, store.MapErr(err)
-	}
-	if rep != "" {
-		var r verify.Report
-		if err := json.Unmarshal([]byte(rep), &r); err != nil {
-			s.logger.Warn("wallet: stored report does not decode", "id", id, "err", err)
-		} else {
-			c.Report = &r
-		}
-	}
-	return c, nil
+	return scan(s.db.R.QueryRowContext(ctx, "SELECT "+columns+" FROM credentials WHERE id = ?", id))
 }
 
 // VerdictChange is one entry of a credential's verdict history.
 type VerdictChange struct {
 	Verdict string
-	At      int64 // unix ms
+	At      time.Time
 }
 
 // History returns the verdict changes of a credential, oldest first.
@@ -96,9 +88,11 @@ func (s *Service) History(ctx context.Context, id int64) ([]VerdictChange, error
 	var out []VerdictChange
 	for rows.Next() {
 		var v VerdictChange
-		if err := rows.Scan(&v.Verdict, &v.At); err != nil {
+		var at int64
+		if err := rows.Scan(&v.Verdict, &at); err != nil {
 			return nil, err
 		}
+		v.At = store.Time(at)
 		out = append(out, v)
 	}
 	return out, rows.Err()

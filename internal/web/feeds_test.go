@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"bytes"
 	"compress/gzip"
 	"context"
 	"io"
@@ -208,7 +207,6 @@ func TestWebSubPingOnPublish(t *testing.T) {
 	if err := ts.journal.Settings().SetWebSubHub(ctx, "not a url"); err == nil {
 		t.Error("bad hub URL accepted")
 	}
-	_ = bytes.MinRead
 }
 
 func TestCachedPagesAndFeedsAreGzippedForReadersThatAsk(t *testing.T) {

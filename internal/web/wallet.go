@@ -11,7 +11,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/cairn-pl/cairn/internal/store"
 	"github.com/cairn-pl/cairn/verify"
 	"github.com/cairn-pl/cairn/verify/bake"
 	"github.com/cairn-pl/cairn/wallet"
@@ -60,13 +59,8 @@ func pillOf(c wallet.Credential) string {
 type credentialData struct {
 	C       wallet.Credential
 	Pill    string
-	History []verdictChange
+	History []wallet.VerdictChange
 	Raw     string // the credential as text: JSON pretty-printed, a JWS or URL as is, a baked image's payload
-}
-
-type verdictChange struct {
-	Verdict string
-	At      time.Time
 }
 
 func (s *Server) walletRoutes(r fiber.Router) {
@@ -98,11 +92,7 @@ func (s *Server) showWallet(c *fiber.Ctx, status int, d walletData) error {
 	d.Statuses = []string{"valid", "invalid", "revoked", "expired", "unknown", "not yet checked"}
 	seen := map[string]bool{}
 	q := strings.ToLower(strings.TrimSpace(d.Query))
-	for _, cred := range list {
-		full, err := s.Wallet.Get(ctx, cred.ID)
-		if err != nil {
-			return err
-		}
+	for _, full := range list {
 		card := walletCard{Credential: full, Pill: pillOf(full)}
 		issuer := firstOf(full.IssuerName, full.IssuerID)
 		if issuer != "" && !seen[issuer] {
@@ -211,10 +201,7 @@ func (s *Server) credentialPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := credentialData{C: cred, Pill: pillOf(cred), Raw: s.rawCredential(c, cred)}
-	for _, h := range hist {
-		d.History = append(d.History, verdictChange{Verdict: h.Verdict, At: store.Time(h.At)})
-	}
+	d := credentialData{C: cred, Pill: pillOf(cred), History: hist, Raw: s.rawCredential(c, cred)}
 	return s.show(c, fiber.StatusOK, "credential", orName(cred), "/admin/wallet", d)
 }
 

@@ -191,9 +191,25 @@ type Award struct {
 
 // Awards lists the award inbox, newest first.
 func (s *Service) Awards(ctx context.Context) ([]Award, error) {
+	return s.awards(ctx, "1 ORDER BY received_at DESC, id DESC")
+}
+
+// Award loads one award of the inbox.
+func (s *Service) Award(ctx context.Context, id int64) (Award, error) {
+	list, err := s.awards(ctx, "id = ?", id)
+	if err != nil {
+		return Award{}, err
+	}
+	if len(list) == 0 {
+		return Award{}, store.ErrNotFound
+	}
+	return list[0], nil
+}
+
+func (s *Service) awards(ctx context.Context, where string, args ...any) ([]Award, error) {
 	rows, err := s.db.R.QueryContext(ctx, `SELECT id, source, issuer_name, issuer_url, badge_name, badge_url, badge_image,
 		evidence, credential_url, coalesce(post_id, 0), coalesce(task_id, 0), state, received_at
-		FROM awards ORDER BY received_at DESC, id DESC`)
+		FROM awards WHERE `+where, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -237,20 +253,6 @@ func nullTime(t time.Time) any {
 		return nil
 	}
 	return store.Millis(t)
-}
-
-// Award loads one award of the inbox.
-func (s *Service) Award(ctx context.Context, id int64) (Award, error) {
-	list, err := s.Awards(ctx)
-	if err != nil {
-		return Award{}, err
-	}
-	for _, a := range list {
-		if a.ID == id {
-			return a, nil
-		}
-	}
-	return Award{}, store.ErrNotFound
 }
 
 // SetAwardState records what the owner did with an award: accepted (its

@@ -1,13 +1,9 @@
 package app_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -32,94 +28,46 @@ func TestE2ECourseAnswer(t *testing.T) {
 	}))
 	defer course.Close()
 
-	srv := startCairn(t, func(c *config.Config) { c.AllowPrivateNetwork = true })
-	base := srv.BaseURL
-	shots := os.Getenv("CAIRN_SCREENSHOTS")
-	if shots == "" {
-		shots = t.TempDir()
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), e2eTimeout)
-	defer cancel()
-	ctx, closeBrowser := newBrowser(t, ctx, execPath)
-	defer closeBrowser()
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	console := collectConsole(ctx)
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel), chromedp.NodeVisible))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return strings.TrimSpace(s)
-	}
-	shot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644)
-	}
-
-	const password = "a course-taking password"
-	do("set the password",
-		chromedp.Navigate(srv.setupLink(t)),
-		chromedp.WaitVisible(chromedp.CSS(`input[name="password"]`)),
-		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), password),
-		chromedp.SendKeys(chromedp.CSS(`input[name="confirm"]`), password),
-		chromedp.Click(chromedp.CSS(`form[action^="/setup/"] button`)),
-		chromedp.WaitVisible(chromedp.CSS(`form[action="/admin/settings/profile"]`)),
-	)
-	do("follow the course",
+	s := newOwnerSession(t, execPath, func(c *config.Config) { c.AllowPrivateNetwork = true })
+	base := s.srv.BaseURL
+	s.do("follow the course",
 		chromedp.Navigate(base+"/admin/courses"),
 		chromedp.SendKeys(chromedp.CSS(`form[action="/admin/courses"] input[name="url"]`), course.URL+"/feed.atom"),
 		chromedp.Click(chromedp.CSS(`form[action="/admin/courses"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`ul.tasks li.task`)),
 		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
 	)
-	if got := text("main h1"); got != "Web Basics" {
+	if got := s.text("main h1"); got != "Web Basics" {
 		t.Errorf("course page heading %q", got)
 	}
-	shot("course-phone")
-	do("open the task", chromedp.Click(chromedp.CSS(`ul.tasks li.task a`)), chromedp.WaitVisible(chromedp.CSS(`.task-description`)))
-	if got := text(".task-description b"); got != "HTML" {
+	s.shot("course-phone")
+	s.do("open the task", chromedp.Click(chromedp.CSS(`ul.tasks li.task a`)), chromedp.WaitVisible(chromedp.CSS(`.task-description`)))
+	if got := s.text(".task-description b"); got != "HTML" {
 		t.Errorf("task description %q", got)
 	}
-	shot("task-phone")
-	do("answer it",
+	s.shot("task-phone")
+	s.do("answer it",
 		chromedp.EmulateViewport(1280, 900),
 		chromedp.Click(chromedp.CSS(`a[href^="/admin/posts/new?task="]`)),
 		chromedp.WaitVisible(chromedp.CSS(`form#editor`)),
 	)
-	replyTo, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(`input[name="in_reply_to"]`)))
+	replyTo, err := chromedp.Run(s.ctx, chromedp.Value(chromedp.CSS(`input[name="in_reply_to"]`)))
 	if err != nil || replyTo != course.URL+"/tasks/1?lang=en&v=2" {
 		t.Fatalf("in_reply_to prefilled with %q (%v)", replyTo, err)
 	}
-	do("write and publish",
+	s.do("write and publish",
 		chromedp.SendKeys(chromedp.CSS(`input[name="title"]`), "About me"),
 		chromedp.SendKeys(chromedp.CSS(`textarea[name="content"]`), "My first page is up."),
 		chromedp.Click(chromedp.CSS(`button[value="publish"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`article.h-entry .u-in-reply-to`)),
 	)
-	if got := text("article.h-entry .u-in-reply-to"); got != "Task 1: Your first page" {
+	if got := s.text("article.h-entry .u-in-reply-to"); got != "Task 1: Your first page" {
 		t.Errorf("reply context %q", got)
 	}
-	href, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`article.h-entry .u-in-reply-to`), "href"))
+	href, err := chromedp.Run(s.ctx, chromedp.AttributeValue(chromedp.CSS(`article.h-entry .u-in-reply-to`), "href"))
 	if err != nil || href.Value != course.URL+"/tasks/1?lang=en&v=2" {
 		t.Errorf("u-in-reply-to href %q (%v)", href.Value, err)
 	}
-	do("mentions page", chromedp.Navigate(base+"/admin/mentions"), chromedp.WaitVisible(chromedp.CSS(`main h1`)))
-	console.sync(ctx, t)
-	if bad := console.problems(); len(bad) > 0 {
-		t.Errorf("console problems:\n  %s", strings.Join(bad, "\n  "))
-	}
-	closeBrowser()
+	s.do("mentions page", chromedp.Navigate(base+"/admin/mentions"), chromedp.WaitVisible(chromedp.CSS(`main h1`)))
+	s.finish()
 }

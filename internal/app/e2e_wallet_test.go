@@ -2,7 +2,6 @@ package app_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"image"
 	"image/color"
@@ -63,53 +62,22 @@ func TestE2EWalletImportBakedPNG(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	srv := startCairn(t, func(c *config.Config) { c.AllowPrivateNetwork = true })
-	ctx, cancel := context.WithTimeout(context.Background(), e2eTimeout)
-	defer cancel()
-	ctx, closeBrowser := newBrowser(t, ctx, execPath)
-	defer closeBrowser()
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	console := collectConsole(ctx)
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	const password = "a wallet-keeping password"
-	do("set the password",
-		chromedp.Navigate(srv.setupLink(t)),
-		chromedp.WaitVisible(chromedp.CSS(`input[name="password"]`)),
-		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), password),
-		chromedp.SendKeys(chromedp.CSS(`input[name="confirm"]`), password),
-		chromedp.Click(chromedp.CSS(`form[action^="/setup/"] button`)),
-		chromedp.WaitVisible(chromedp.CSS(`form[action="/admin/settings/profile"]`)),
-	)
-	do("import the baked PNG",
-		chromedp.Navigate(srv.BaseURL+"/admin/wallet"),
+	s := newOwnerSession(t, execPath, func(c *config.Config) { c.AllowPrivateNetwork = true })
+	s.do("import the baked PNG",
+		chromedp.Navigate(s.srv.BaseURL+"/admin/wallet"),
 		chromedp.SetUploadFiles(chromedp.CSS(`input[name="files"]`), []string{file}),
 		chromedp.Click(chromedp.CSS(`form[action="/admin/wallet"] button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.wallet-grid .credential`)),
 	)
-	card, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`.wallet-grid .credential`)))
+	card, err := chromedp.Run(s.ctx, chromedp.Text(chromedp.CSS(`.wallet-grid .credential`)))
 	if err != nil || !strings.Contains(card, "Browser Badge") || !strings.Contains(card, "Loopback Academy") || !strings.Contains(card, "valid") {
 		t.Fatalf("card %q (%v)", card, err)
 	}
-	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
-		if dir := os.Getenv("CAIRN_SCREENSHOTS"); dir != "" {
-			os.WriteFile(filepath.Join(dir, "wallet-desktop.png"), png, 0o644)
-		}
-	}
-	do("open the card", chromedp.Click(chromedp.CSS(`.wallet-grid .credential a`)), chromedp.WaitVisible(chromedp.CSS(`#checks`)))
-	checks, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`section[aria-labelledby="checks"]`)))
+	s.shot("wallet-desktop")
+	s.do("open the card", chromedp.Click(chromedp.CSS(`.wallet-grid .credential a`)), chromedp.WaitVisible(chromedp.CSS(`#checks`)))
+	checks, err := chromedp.Run(s.ctx, chromedp.Text(chromedp.CSS(`section[aria-labelledby="checks"]`)))
 	if err != nil || !strings.Contains(checks, "hosted") {
 		t.Fatalf("checks %q (%v)", checks, err)
 	}
-	console.sync(ctx, t)
-	if bad := console.problems(); len(bad) > 0 {
-		t.Errorf("console problems:\n  %s", strings.Join(bad, "\n  "))
-	}
-	closeBrowser()
+	s.finish()
 }

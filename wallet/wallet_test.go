@@ -138,7 +138,7 @@ func TestReverifyAfterRevocation(t *testing.T) {
 	if rep, err := w.Reverify(ctx, c.ID); err != nil || rep.Verdict != "valid" {
 		t.Fatalf("reverify: %q %v", rep.Verdict, err)
 	}
-	is.revoked.Store(true)
+	is.Revoked.Store(true)
 	rep, err := w.Reverify(ctx, c.ID)
 	if err != nil || rep.Verdict != "invalid" {
 		t.Fatalf("revoked: %q %v", rep.Verdict, err)

@@ -10,7 +10,7 @@ import (
 )
 
 func TestImportCommand(t *testing.T) {
-	_, assertion, _ := issuerSite(t)
+	assertion, _ := issuerSite(t)
 	dir := t.TempDir()
 
 	code, out, errOut := cli(t, "", "import", "--data", dir, "--allow-private-network", assertion)
@@ -49,7 +49,7 @@ func TestImportCommand(t *testing.T) {
 // TestImportWhileServing imports beside a running server on the same data
 // dir; the server's API lists the credential at once.
 func TestImportWhileServing(t *testing.T) {
-	_, assertion, _ := issuerSite(t)
+	assertion, _ := issuerSite(t)
 	dir := filepath.Join(t.TempDir(), "data")
 	addr := freePort(t)
 	stop := startServe(t, dir, addr, "CAIRN_ALLOW_PRIVATE_NETWORK", "1")

@@ -2,8 +2,7 @@ package main
 
 import (
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
+	"github.com/cairn-pl/cairn/internal/testissuer"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,38 +10,15 @@ import (
 	"testing"
 )
 
-// issuerSite serves an Open Badges 2.0 hosted assertion, its badge class
-// and its issuer on loopback; revoked switches the assertion to 410.
-func issuerSite(t *testing.T) (srv *httptest.Server, assertion string, revoked *atomic.Bool) {
-	revoked = &atomic.Bool{}
-	mux := http.NewServeMux()
-	srv = httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	base := srv.URL
-	doc := func(path string, v map[string]any) {
-		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
-			if path == "/assertions/1" && revoked.Load() {
-				w.WriteHeader(http.StatusGone)
-				return
-			}
-			w.Header().Set("Content-Type", "application/ld+json")
-			json.NewEncoder(w).Encode(v)
-		})
-	}
-	ctx := "https://w3id.org/openbadges/v2"
-	doc("/issuer", map[string]any{"@context": ctx, "type": "Issuer", "id": base + "/issuer", "name": "Loopback Academy",
-		"url": base, "email": "badges@academy.example"})
-	doc("/badges/1", map[string]any{"@context": ctx, "type": "BadgeClass", "id": base + "/badges/1", "name": "Go Basics",
-		"description": "Wrote Go.", "image": base + "/badge.png", "criteria": map[string]any{"narrative": "Write Go."},
-		"issuer": base + "/issuer"})
-	doc("/assertions/1", map[string]any{"@context": ctx, "type": "Assertion", "id": base + "/assertions/1",
-		"recipient": map[string]any{"type": "email", "hashed": false, "identity": "ada@example.org"},
-		"badge":     base + "/badges/1", "issuedOn": "2026-01-02T03:04:05Z", "verification": map[string]any{"type": "HostedBadge"}})
-	return srv, base + "/assertions/1", revoked
+// issuerSite starts the shared loopback issuer; revoked switches its
+// assertions to 410 Gone.
+func issuerSite(t *testing.T) (assertion string, revoked *atomic.Bool) {
+	is := testissuer.New(t, testissuer.Options{})
+	return is.AssertionURL(1), &is.Revoked
 }
 
 func TestVerifyCommandExitCodes(t *testing.T) {
-	_, assertion, revoked := issuerSite(t)
+	assertion, revoked := issuerSite(t)
 	t.Setenv("CAIRN_ALLOW_PRIVATE_NETWORK", "1")
 
 	code, out, errOut := cli(t, "", "verify", assertion)

@@ -2,12 +2,10 @@ package app_test
 
 import (
 	"bytes"
-	"encoding/json"
+	"github.com/cairn-pl/cairn/internal/testissuer"
 	"image"
 	"image/color"
 	"image/png"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,27 +22,7 @@ import (
 // its checks.
 func TestE2EWalletImportBakedPNG(t *testing.T) {
 	execPath := findChromium(t)
-	mux := http.NewServeMux()
-	issuer := httptest.NewServer(mux)
-	defer issuer.Close()
-	base := issuer.URL
-	serve := func(path string, doc map[string]any) {
-		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "application/ld+json")
-			json.NewEncoder(w).Encode(doc)
-		})
-	}
-	ctxOB2 := "https://w3id.org/openbadges/v2"
-	serve("/issuer", map[string]any{"@context": ctxOB2, "type": "Issuer", "id": base + "/issuer", "name": "Loopback Academy",
-		"url": base, "email": "badges@academy.example"})
-	serve("/badges/1", map[string]any{"@context": ctxOB2, "type": "BadgeClass", "id": base + "/badges/1", "name": "Browser Badge",
-		"description": "Imported in a browser.", "image": base + "/badges/1.png", "criteria": map[string]any{"narrative": "Click."},
-		"issuer": base + "/issuer"})
-	assertion := map[string]any{"@context": ctxOB2, "type": "Assertion", "id": base + "/assertions/1",
-		"recipient": map[string]any{"type": "email", "hashed": false, "identity": "ada@example.org"},
-		"badge":     base + "/badges/1", "issuedOn": "2026-01-02T03:04:05Z", "verification": map[string]any{"type": "HostedBadge"}}
-	serve("/assertions/1", assertion)
-
+	issuer := testissuer.New(t, testissuer.Options{BadgeName: "Browser Badge"})
 	// Bake the assertion into a small PNG, as an issuer would.
 	img := image.NewRGBA(image.Rect(0, 0, 32, 32))
 	for x := range 32 {
@@ -52,8 +30,7 @@ func TestE2EWalletImportBakedPNG(t *testing.T) {
 	}
 	var plain bytes.Buffer
 	png.Encode(&plain, img)
-	payload, _ := json.Marshal(assertion)
-	baked, err := bake.BakePNG(plain.Bytes(), bake.KeywordOB2, payload)
+	baked, err := bake.BakePNG(plain.Bytes(), bake.KeywordOB2, issuer.Assertion(1))
 	if err != nil {
 		t.Fatal(err)
 	}

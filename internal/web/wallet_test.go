@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/cairn-pl/cairn/internal/testissuer"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -14,31 +15,11 @@ import (
 	"time"
 )
 
-// badgeIssuer serves one Open Badges 2.0 hosted assertion, its badge class
-// and issuer on loopback, and returns the assertion's URL and JSON.
+// badgeIssuer starts the shared loopback issuer and returns its first
+// assertion's URL and JSON.
 func badgeIssuer(t *testing.T) (url, assertion string) {
-	mux := http.NewServeMux()
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	base := srv.URL
-	docs := map[string]map[string]any{
-		"/issuer": {"@context": "https://w3id.org/openbadges/v2", "type": "Issuer", "id": base + "/issuer",
-			"name": "Loopback Academy", "url": base, "email": "badges@academy.example"},
-		"/badges/1": {"@context": "https://w3id.org/openbadges/v2", "type": "BadgeClass", "id": base + "/badges/1",
-			"name": "Go Basics", "description": "Wrote Go.", "image": base + "/badge.png",
-			"criteria": map[string]any{"narrative": "Write Go."}, "issuer": base + "/issuer"},
-		"/assertions/1": {"@context": "https://w3id.org/openbadges/v2", "type": "Assertion", "id": base + "/assertions/1",
-			"recipient": map[string]any{"type": "email", "hashed": false, "identity": "ada@example.org"},
-			"badge":     base + "/badges/1", "issuedOn": "2026-01-02T03:04:05Z", "verification": map[string]any{"type": "HostedBadge"}},
-	}
-	for path, doc := range docs {
-		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "application/ld+json")
-			json.NewEncoder(w).Encode(doc)
-		})
-	}
-	b, _ := json.Marshal(docs["/assertions/1"])
-	return base + "/assertions/1", string(b)
+	is := testissuer.New(t, testissuer.Options{})
+	return is.AssertionURL(1), string(is.Assertion(1))
 }
 
 type walletEntry struct {

@@ -34,6 +34,15 @@ const (
 	FormatBlockcerts = "blockcerts"
 )
 
+// Learning Token kinds (DESIGN.md, Learning Tokens): the achievement's tag
+// that says which of the four scoring-guide tokens it is.
+const (
+	TokenAttendance      = "attendance"
+	TokenScore           = "score"
+	TokenHelp            = "help"
+	TokenInstructorScore = "instructor-score"
+)
+
 // Check ids: a stable vocabulary, in the order a report lists them.
 const (
 	CheckParse     = "parse"
@@ -92,6 +101,24 @@ type CredentialSummary struct {
 	Achievement Achievement   `json:"achievement"`
 	Skills      []Skill       `json:"skills"`
 	Evidence    []Evidence    `json:"evidence,omitempty"`
+	// LearningToken is set when the achievement is a Learning Token
+	// (achievementType ext:LearningToken).
+	LearningToken *LearningToken `json:"learning_token,omitempty"`
+}
+
+// LearningToken is what an Open Badges 3.0 Learning Token says: its kind,
+// the amount earned within the scoring guide's range, the field of
+// knowledge (CIP code) and the skill (WEF taxonomy).
+type LearningToken struct {
+	Kind   string  `json:"kind"`
+	Amount float64 `json:"amount"`
+	// Min and Max are the scoring guide's range; HasRange is false when the
+	// achievement declares none.
+	Min      float64 `json:"min,omitempty"`
+	Max      float64 `json:"max,omitempty"`
+	HasRange bool    `json:"has_range,omitempty"`
+	Field    Skill   `json:"field"`
+	Skill    Skill   `json:"skill"`
 }
 
 // Evidence is what the credential offers as proof of the achievement: a
@@ -107,6 +134,8 @@ type IssuerSummary struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
 	URL  string `json:"url"`
+	// Image is the issuer's logo URL (http(s) or data:image), when given.
+	Image string `json:"image,omitempty"`
 }
 
 // Achievement is the badge class (OB 2.0) or achievement (OB 3.0).

@@ -1,0 +1,5 @@
+package ld
+
+import "github.com/cairn-pl/cairn/verify/contexts"
+
+func embeddedURLs() []string { return contexts.URLs() }

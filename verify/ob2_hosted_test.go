@@ -258,7 +258,7 @@ func TestInputDetection(t *testing.T) {
 		{"trailing json", "{}{}", VerdictInvalid, ""},
 		{"bad jws", "eyJhbGciOiJub25lIn0.e30.", VerdictInvalid, FormatOB2Signed},
 		{"alg none", "eyJhbGciOiJub25lIn0.eyJ0eXBlIjoiQXNzZXJ0aW9uIn0.c2ln", VerdictInvalid, FormatOB2Signed},
-		{"vc", `{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential"]}`, VerdictUnknown, FormatOB3DI},
+		{"vc", `{"@context":["https://www.w3.org/ns/credentials/v2"],"type":["VerifiableCredential"]}`, VerdictInvalid, FormatOB3DI},
 		{"url unreachable", "https://nowhere.example/a.json", VerdictUnknown, ""},
 	}
 	for _, tt := range tests {

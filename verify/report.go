@@ -80,6 +80,9 @@ type Report struct {
 	Credential CredentialSummary `json:"credential"`
 	Checks     []Check           `json:"checks"`
 	VerifiedAt time.Time         `json:"verified_at"`
+	// Included holds the reports of the credentials a CLR carries, each
+	// verified on its own.
+	Included []Report `json:"included,omitempty"`
 }
 
 // Check is one step of the verification.
@@ -104,6 +107,17 @@ type CredentialSummary struct {
 	// LearningToken is set when the achievement is a Learning Token
 	// (achievementType ext:LearningToken).
 	LearningToken *LearningToken `json:"learning_token,omitempty"`
+	// Endorsements are third parties' endorsements of the credential, its
+	// achievement or its issuer, each verified as a credential of its own.
+	Endorsements []Endorsement `json:"endorsements,omitempty"`
+}
+
+// Endorsement is one verified endorsement: who endorses, what they say,
+// and the verdict on the endorsement itself.
+type Endorsement struct {
+	Issuer  IssuerSummary `json:"issuer"`
+	Verdict string        `json:"verdict"`
+	Comment string        `json:"comment,omitempty"`
 }
 
 // LearningToken is what an Open Badges 3.0 Learning Token says: its kind,

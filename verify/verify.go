@@ -23,8 +23,11 @@ type Options struct {
 	// Recipients are the holder's identities: emails, mailto: URIs, URLs.
 	// With none, the recipient check is skipped.
 	Recipients []string
-	// TrustedIssuers are issuer ids or origins the holder trusts.
+	// TrustedIssuers are issuer ids, origins or DIDs the holder trusts.
 	TrustedIssuers []string
+	// Cache, when set, shares fetched documents and checked status lists
+	// between verifications (see Cache). Nil fetches everything afresh.
+	Cache *Cache
 }
 
 // MaxInputBytes caps what Verify reads (JSON, JWS or a baked image).
@@ -41,6 +44,7 @@ type run struct {
 	checks checkList
 	rep    Report
 	cache  map[string]fetched
+	lists  map[string]listResult // status lists read in this run
 }
 
 // Verify verifies a credential: JSON, a compact JWS, a URL of a hosted
@@ -96,10 +100,6 @@ func (r *run) intake(input []byte, depth int) {
 		b, err := bake.Unbake(input)
 		if err != nil {
 			r.add(CheckParse, StatusFail, "could not read the badge from the image: %v", err)
-			return
-		}
-		if b.Keyword == bake.KeywordOB3 || b.Keyword == bake.KeywordCLR || b.Keyword == bake.ElementCredential {
-			r.add(CheckParse, StatusError, "the image holds an Open Badges 3.0 or CLR credential, which this verifier does not handle")
 			return
 		}
 		for _, w := range b.Warnings {
@@ -199,6 +199,10 @@ func (r *run) fetch(u, accept string) (*Response, error) {
 	if f, ok := r.cache[u]; ok {
 		return f.resp, f.err
 	}
+	if resp, ok := r.opts.Cache.doc(u); ok {
+		r.cache[u] = fetched{resp, nil}
+		return resp, nil
+	}
 	var resp *Response
 	var err error
 	if r.opts.Fetcher == nil {
@@ -212,6 +216,9 @@ func (r *run) fetch(u, accept string) (*Response, error) {
 		}
 	}
 	r.cache[u] = fetched{resp, err}
+	if err == nil {
+		r.opts.Cache.putDoc(u, resp)
+	}
 	return resp, err
 }
 
@@ -248,8 +255,7 @@ func (r *run) fromJWS(s string) {
 		return
 	}
 	if _, isVC := m["vc"]; isVC || isVCContext(m["@context"]) {
-		r.rep.Format = FormatOB3JWT
-		r.add(CheckParse, StatusError, "Open Badges 3.0 VC-JWT is not handled by this verifier")
+		r.fromVCJWT(s, purposeCredential, 0)
 		return
 	}
 	if err != nil {
@@ -269,13 +275,41 @@ func isVCContext(v any) bool {
 	return false
 }
 
+// isBlockcerts recognises a Blockcerts v3 credential (a VC with a Merkle
+// proof or the Blockcerts context).
+func isBlockcerts(m map[string]any) bool {
+	for _, c := range strList(m["@context"]) {
+		if strings.Contains(c, "w3id.org/blockcerts") {
+			return true
+		}
+	}
+	for _, p := range objects(m["proof"]) {
+		switch getStr(p, "type") {
+		case "MerkleProof2019", "ChainpointSecurityContext", "MerkleProof2017":
+			return true
+		}
+		if getStr(p, "cryptosuite") == "merkle-proof-2019" {
+			return true
+		}
+	}
+	return false
+}
+
 // fromJSON classifies a JSON document and runs the right pipeline.
 // source is the URL it was fetched from ("" when given inline); jws is set
 // for signed input.
 func (r *run) fromJSON(m map[string]any, source string, jws *compactJWS) {
+	if isBlockcerts(m) {
+		r.rep.Format = FormatBlockcerts
+		r.add(CheckParse, StatusError, "Blockcerts are not handled by this verifier")
+		return
+	}
 	if isVCContext(m["@context"]) {
-		r.rep.Format = FormatOB3DI
-		r.add(CheckParse, StatusError, "Open Badges 3.0 / Verifiable Credentials are not handled by this verifier")
+		if jws != nil {
+			r.add(CheckParse, StatusFail, "a Verifiable Credential inside an Open Badges 2.0 signature")
+			return
+		}
+		r.verifyVC(m, purposeCredential, 0)
 		return
 	}
 	if _, ok := m["signature"]; ok && m["recipient"] == nil {

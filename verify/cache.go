@@ -1,0 +1,89 @@
+package verify
+
+import (
+	"sync"
+	"time"
+)
+
+// Cache shares what verifications fetch between them: documents (DID
+// documents, key sets, status lists, issuer profiles) and the verdicts on
+// status list credentials. A wallet re-verifying hundreds of credentials
+// from a few issuers then fetches and checks each list once. Entries live
+// for the cache's TTL; failures are never cached, so an issuer that was
+// down is asked again. Safe for concurrent use.
+type Cache struct {
+	ttl   time.Duration
+	now   func() time.Time
+	mu    sync.Mutex
+	docs  map[string]cachedDoc
+	lists map[string]cachedList
+}
+
+type cachedDoc struct {
+	resp *Response
+	at   time.Time
+}
+
+type cachedList struct {
+	list *decodedList
+	at   time.Time
+}
+
+// maxCacheEntries bounds the cache; when full it is emptied, which costs
+// refetches but never memory.
+const maxCacheEntries = 4096
+
+// NewCache returns a cache whose entries live for ttl.
+func NewCache(ttl time.Duration) *Cache {
+	return &Cache{ttl: ttl, now: time.Now, docs: map[string]cachedDoc{}, lists: map[string]cachedList{}}
+}
+
+func (c *Cache) doc(u string) (*Response, bool) {
+	if c == nil {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.docs[u]
+	if !ok || c.now().Sub(e.at) > c.ttl {
+		return nil, false
+	}
+	return e.resp, true
+}
+
+func (c *Cache) putDoc(u string, r *Response) {
+	if c == nil || r == nil || r.Status < 200 || r.Status > 299 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.docs) >= maxCacheEntries {
+		c.docs = map[string]cachedDoc{}
+	}
+	c.docs[u] = cachedDoc{r, c.now()}
+}
+
+func (c *Cache) list(u string) (*decodedList, bool) {
+	if c == nil {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.lists[u]
+	if !ok || c.now().Sub(e.at) > c.ttl {
+		return nil, false
+	}
+	return e.list, true
+}
+
+func (c *Cache) putList(u string, l *decodedList) {
+	if c == nil || l == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.lists) >= maxCacheEntries {
+		c.lists = map[string]cachedList{}
+	}
+	c.lists[u] = cachedList{l, c.now()}
+}

@@ -34,11 +34,17 @@ func (s *Service) reverifyEvery() time.Duration {
 	return DefaultReverifyEvery
 }
 
-// RegisterJobs registers JobReverify on q. Call Schedule after Run starts
-// (or at startup) to make sure one sweeper is queued.
+// RegisterJobs registers JobReverify and JobRetrust on q, and makes trust
+// list changes queue JobRetrust there. Call it before the wallet is used;
+// call Schedule after Run starts (or at startup) to make sure one sweeper
+// is queued.
 func (s *Service) RegisterJobs(q *jobs.Queue) {
+	s.queue = q
 	q.Register(JobReverify, func(ctx context.Context, job jobs.Job) error {
 		return s.reverifyJob(ctx, q, job)
+	})
+	q.Register(JobRetrust, func(ctx context.Context, job jobs.Job) error {
+		return s.retrustJob(ctx, q, job)
 	})
 }
 

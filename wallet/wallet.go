@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cairn-pl/cairn/internal/jobs"
 	"github.com/cairn-pl/cairn/internal/store"
 	"github.com/cairn-pl/cairn/verify"
 	"github.com/cairn-pl/cairn/verify/bake"
@@ -78,8 +79,14 @@ type Service struct {
 	db         *store.DB
 	fetcher    verify.Fetcher
 	identities func(context.Context) ([]string, error)
-	logger     *slog.Logger
-	now        func() time.Time
+	// courseIssuers gives the followed courses' origins (SetCourseIssuers);
+	// nil means none.
+	courseIssuers func(context.Context) ([]CourseIssuer, error)
+	// queue is where trust changes queue JobRetrust (set by RegisterJobs);
+	// nil in one-shot commands.
+	queue  *jobs.Queue
+	logger *slog.Logger
+	now    func() time.Time
 	// ReverifyEvery is how often the JobReverify sweeper verifies each
 	// credential again; zero means DefaultReverifyEvery. Set it before
 	// RegisterJobs.
@@ -98,13 +105,18 @@ func New(db *store.DB, fetcher verify.Fetcher, identities func(context.Context) 
 	return &Service{db: db, fetcher: fetcher, identities: identities, logger: logger, now: time.Now}
 }
 
-// verify runs the verifier with the owner's identities as recipients.
+// verify runs the verifier with the owner's identities as recipients and
+// the trust list (the owner's and the followed courses') as trusted issuers.
 func (s *Service) verify(ctx context.Context, input []byte) (verify.Report, error) {
 	ids, err := s.identities(ctx)
 	if err != nil {
 		return verify.Report{}, fmt.Errorf("load the owner's identities: %w", err)
 	}
-	return verify.Verify(ctx, input, verify.Options{Fetcher: s.fetcher, Recipients: ids, Now: s.now}), nil
+	trusted, err := s.TrustList(ctx)
+	if err != nil {
+		return verify.Report{}, fmt.Errorf("load the trusted issuers: %w", err)
+	}
+	return verify.Verify(ctx, input, verify.Options{Fetcher: s.fetcher, Recipients: ids, TrustedIssuers: trusted, Now: s.now}), nil
 }
 
 // detectType names what the input is. Anything that is not an image, JSON

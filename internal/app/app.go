@@ -89,7 +89,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	a.Journal = ple.NewJournal(db, a.Courses, a.Jobs, opts.Logger, cfg.BaseURL)
 	a.Journal.EnableWebSub(a.Net)
 	a.Mentions = mentions.New(db, a.Net, a.Jobs, a.Journal, a.Courses, opts.Logger, cfg.BaseURL)
-	a.Wallet = newWallet(db, a.Account, a.Net, opts.Logger)
+	a.Wallet = newWallet(db, a.Account, a.Courses, a.Net, opts.Logger)
 	a.Wallet.RegisterJobs(a.Jobs)
 	site, err := web.New(web.Deps{
 		Config: cfg, Store: db, Account: a.Account, Jobs: a.Jobs, Journal: a.Journal, Courses: a.Courses, Mentions: a.Mentions, Wallet: a.Wallet,

@@ -25,8 +25,10 @@ type apiCredential struct {
 func (s *Server) apiWalletRoutes(r fiber.Router) {
 	r.Post("/wallet", s.apiWalletImport)
 	r.Get("/wallet", s.apiWalletList)
+	r.Get("/wallet/learning-tokens", s.apiLearningTokens) // before /wallet/:id
 	r.Get("/wallet/:id", s.apiWalletGet)
 	r.Post("/wallet/:id/verify", s.apiWalletVerify)
+	s.apiTrustRoutes(r)
 }
 
 func toAPICredential(c wallet.Credential) apiCredential {

@@ -69,6 +69,17 @@ func newSite(t testing.TB, mutate ...func(*config.Config)) *testSite {
 		o, err := ts.account.Owner(ctx)
 		return o.Identities, err
 	}, logger)
+	// As internal/app wires it: followed courses' origins are trusted
+	// issuers, and trust changes queue a re-verification.
+	ts.wallet.SetCourseIssuers(func(ctx context.Context) ([]wallet.CourseIssuer, error) {
+		origins, err := ts.courses.FollowedOrigins(ctx)
+		out := make([]wallet.CourseIssuer, 0, len(origins))
+		for _, o := range origins {
+			out = append(out, wallet.CourseIssuer{Origin: o})
+		}
+		return out, err
+	})
+	ts.wallet.RegisterJobs(ts.jobs)
 	site, err := web.New(web.Deps{Config: cfg, Store: db, Account: ts.account, Jobs: ts.jobs, Journal: ts.journal,
 		Courses: ts.courses, Mentions: ts.mentions, Wallet: ts.wallet, Logger: logger, Version: "test"})
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cairn-pl/cairn/internal/account"
 	"github.com/cairn-pl/cairn/ple"
+	"github.com/cairn-pl/cairn/wallet"
 )
 
 type settingsData struct {
@@ -21,6 +22,10 @@ type settingsData struct {
 	Hub        string
 	Trusted    []string
 	Blocked    []string
+	// Issuers is the wallet's trust list; IssuerInput and IssuerLabel keep
+	// what was typed into the add form when it was refused.
+	Issuers                  []wallet.TrustedIssuer
+	IssuerInput, IssuerLabel string
 }
 
 type newToken struct{ Name, Token string }
@@ -33,13 +38,16 @@ func (s *Server) settingsRoutes(r fiber.Router) {
 	r.Post("/settings/trusted", s.saveTrusted)
 	r.Post("/settings/tokens", s.createToken)
 	r.Post("/settings/tokens/:id/revoke", s.revokeToken)
+	s.trustRoutes(r)
 }
 
 func (s *Server) settingsPage(c *fiber.Ctx) error {
-	return s.showSettings(c, fiber.StatusOK, nil)
+	return s.showSettings(c, fiber.StatusOK, settingsData{})
 }
 
-func (s *Server) showSettings(c *fiber.Ctx, status int, nt *newToken) error {
+// showSettings fills d (which may carry a new token or a refused form's
+// input) and renders the page.
+func (s *Server) showSettings(c *fiber.Ctx, status int, d settingsData) error {
 	ctx := c.UserContext()
 	tokens, err := s.Account.APITokens(ctx)
 	if err != nil {
@@ -61,9 +69,13 @@ func (s *Server) showSettings(c *fiber.Ctx, status int, nt *newToken) error {
 	if err != nil {
 		return err
 	}
-	return s.show(c, status, "settings", "Settings", "/admin/settings",
-		settingsData{Tokens: tokens, NewToken: nt, Version: s.Version, Schema: schema, FailedJobs: counts.Failed, Hub: hub,
-			Trusted: trusted, Blocked: blocked})
+	issuers, err := s.Wallet.TrustedIssuers(ctx)
+	if err != nil {
+		return err
+	}
+	d.Tokens, d.Version, d.Schema, d.FailedJobs, d.Hub = tokens, s.Version, schema, counts.Failed, hub
+	d.Trusted, d.Blocked, d.Issuers = trusted, blocked, issuers
+	return s.show(c, status, "settings", "Settings", "/admin/settings", d)
 }
 
 func (s *Server) saveProfile(c *fiber.Ctx) error {
@@ -112,7 +124,7 @@ func (s *Server) saveTrusted(c *fiber.Ctx) error {
 	if err != nil {
 		return s.settingsError(c, err)
 	}
-	s.setFlash(c, "ok", fmt.Sprintf("Trusted issuers saved (%d).", len(hosts)))
+	s.setFlash(c, "ok", fmt.Sprintf("Trusted hosts saved (%d).", len(hosts)))
 	return c.Redirect("/admin/settings", fiber.StatusSeeOther)
 }
 
@@ -122,7 +134,7 @@ func (s *Server) createToken(c *fiber.Ctx) error {
 		return s.settingsError(c, err)
 	}
 	// Shown on this response only, never through a redirect or a cookie.
-	return s.showSettings(c, fiber.StatusCreated, &newToken{Name: rec.Name, Token: token})
+	return s.showSettings(c, fiber.StatusCreated, settingsData{NewToken: &newToken{Name: rec.Name, Token: token}})
 }
 
 func (s *Server) revokeToken(c *fiber.Ctx) error {

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html/template"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,13 +31,46 @@ type walletData struct {
 	Query      string   // the search text
 	Issuers    []string // every issuer, for the filter
 	Statuses   []string
+	// Tokens adds up the Learning Tokens of the valid credentials (all of
+	// them, whatever the filters show).
+	Tokens wallet.TokenTotals
 }
 
 // walletCard is a credential on the grid with its status pill.
 type walletCard struct {
 	wallet.Credential
-	Pill string // valid, invalid, revoked, expired, unknown, not yet checked
+	Pill  string     // valid, invalid, revoked, expired, unknown, not yet checked
+	Safe  bool       // the issuer is not trusted: shown as it claims to be
+	Token *tokenView // its Learning Token, if it is one
 }
+
+// tokenView is a Learning Token as the cards and the detail page show it.
+type tokenView struct {
+	Kind   string       // attendance, score, help, instructor-score
+	Amount string       // "7 of 0–10", or "7" without a range
+	Field  verify.Skill // field of knowledge (CIP)
+	Skill  verify.Skill // skill (WEF)
+}
+
+// tokenOf is the credential's Learning Token for display, nil when it has
+// none.
+func tokenOf(c wallet.Credential) *tokenView {
+	lt := c.Summary.LearningToken
+	if c.Report != nil && c.Report.Credential.LearningToken != nil {
+		lt = c.Report.Credential.LearningToken
+	}
+	if lt == nil {
+		return nil
+	}
+	amount := formatAmount(lt.Amount)
+	if lt.HasRange {
+		amount += " of " + formatAmount(lt.Min) + "–" + formatAmount(lt.Max)
+	}
+	return &tokenView{Kind: firstOf(lt.Kind, "unknown kind"), Amount: amount, Field: lt.Field, Skill: lt.Skill}
+}
+
+// formatAmount writes a token amount as briefly as it goes: 7, 3.5.
+func formatAmount(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
 // pillOf names a credential's state the way a person asks about it: an
 // invalid badge is "revoked" or "expired" when that is why.
@@ -61,6 +96,22 @@ type credentialData struct {
 	Pill    string
 	History []wallet.VerdictChange
 	Raw     string // the credential as text: JSON pretty-printed, a JWS or URL as is, a baked image's payload
+	// Safe is safe mode: the issuer is not trusted, so every link taken
+	// from the credential is shown as text.
+	Safe  bool
+	Token *tokenView
+}
+
+// Link is the href for a URL taken from the credential: "" (show it as
+// text) in safe mode or when it is not http(s).
+func (d credentialData) Link(raw string) template.URL {
+	if d.Safe {
+		return ""
+	}
+	if u := exactURL(raw); u != "#" {
+		return u
+	}
+	return ""
 }
 
 func (s *Server) walletRoutes(r fiber.Router) {
@@ -89,11 +140,12 @@ func (s *Server) showWallet(c *fiber.Ctx, status int, d walletData) error {
 		return err
 	}
 	d.Total = len(list)
+	d.Tokens = wallet.CredentialTokenTotals(list)
 	d.Statuses = []string{"valid", "invalid", "revoked", "expired", "unknown", "not yet checked"}
 	seen := map[string]bool{}
 	q := strings.ToLower(strings.TrimSpace(d.Query))
 	for _, full := range list {
-		card := walletCard{Credential: full, Pill: pillOf(full)}
+		card := walletCard{Credential: full, Pill: pillOf(full), Safe: safeMode(full), Token: tokenOf(full)}
 		issuer := firstOf(full.IssuerName, full.IssuerID)
 		if issuer != "" && !seen[issuer] {
 			seen[issuer] = true
@@ -201,7 +253,8 @@ func (s *Server) credentialPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	d := credentialData{C: cred, Pill: pillOf(cred), History: hist, Raw: s.rawCredential(c, cred)}
+	d := credentialData{C: cred, Pill: pillOf(cred), History: hist, Raw: s.rawCredential(c, cred),
+		Safe: safeMode(cred), Token: tokenOf(cred)}
 	return s.show(c, fiber.StatusOK, "credential", orName(cred), "/admin/wallet", d)
 }
 
@@ -262,6 +315,8 @@ func verdictClass(v string) string {
 		return "ok"
 	case verify.VerdictInvalid, verify.StatusFail, verify.StatusError:
 		return "bad"
+	case verify.StatusWarn:
+		return "warn"
 	}
 	return ""
 }

@@ -3,6 +3,8 @@ package verify
 import (
 	"sync"
 	"time"
+
+	"github.com/cairn-pl/cairn/verify/did"
 )
 
 // Cache shares what verifications fetch between them: documents (DID
@@ -15,8 +17,14 @@ type Cache struct {
 	ttl   time.Duration
 	now   func() time.Time
 	mu    sync.Mutex
-	docs  map[string]cachedDoc
-	lists map[string]cachedList
+	docs    map[string]cachedDoc
+	lists   map[string]cachedList
+	methods map[string]cachedMethod
+}
+
+type cachedMethod struct {
+	m  *did.Method
+	at time.Time
 }
 
 type cachedDoc struct {
@@ -35,7 +43,8 @@ const maxCacheEntries = 4096
 
 // NewCache returns a cache whose entries live for ttl.
 func NewCache(ttl time.Duration) *Cache {
-	return &Cache{ttl: ttl, now: time.Now, docs: map[string]cachedDoc{}, lists: map[string]cachedList{}}
+	return &Cache{ttl: ttl, now: time.Now, docs: map[string]cachedDoc{}, lists: map[string]cachedList{},
+		methods: map[string]cachedMethod{}}
 }
 
 func (c *Cache) doc(u string) (*Response, bool) {
@@ -86,4 +95,33 @@ func (c *Cache) putList(u string, l *decodedList) {
 		c.lists = map[string]cachedList{}
 	}
 	c.lists[u] = cachedList{l, c.now()}
+}
+
+// method returns a verification method resolved before (a copy: callers
+// may adjust the controller).
+func (c *Cache) method(id string) (*did.Method, bool) {
+	if c == nil {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.methods[id]
+	if !ok || c.now().Sub(e.at) > c.ttl {
+		return nil, false
+	}
+	m := *e.m
+	return &m, true
+}
+
+func (c *Cache) putMethod(id string, m *did.Method) {
+	if c == nil || m == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.methods) >= maxCacheEntries {
+		c.methods = map[string]cachedMethod{}
+	}
+	cp := *m
+	c.methods[id] = cachedMethod{&cp, c.now()}
 }

@@ -43,7 +43,7 @@ func (v *vc) resolveKey(vmID string) keyResult {
 		res.key, res.keyMsg = StatusFail, "the proof names no verificationMethod"
 		return res
 	}
-	m, err := did.Resolve(v.ctx, vmID, v.didFetch(), didOptions)
+	m, err := v.resolveMethod(vmID)
 	if err != nil && did.MayFallBack(err) {
 		if sa, ok := did.SelfAsserted(vmID); ok {
 			m, err = sa, nil
@@ -144,4 +144,17 @@ func (v *vc) jwtKey() keyResult {
 // http(s) URL or a DID.
 func resolvableIssuer(id string) bool {
 	return isHTTPURL(id) || strings.HasPrefix(id, "did:")
+}
+
+// resolveMethod resolves a verification method, through the shared cache
+// when the options carry one (a wallet's credentials share a few keys).
+func (v *vc) resolveMethod(vmID string) (*did.Method, error) {
+	if m, ok := v.opts.Cache.method(vmID); ok {
+		return m, nil
+	}
+	m, err := did.Resolve(v.ctx, vmID, v.didFetch(), didOptions)
+	if err == nil {
+		v.opts.Cache.putMethod(vmID, m)
+	}
+	return m, err
 }

@@ -238,7 +238,7 @@ func (v *vc) checkSchema() {
 	case v.vcdm2:
 		kind = schemaOB3VC2
 	}
-	if problems := validateOB3Schema(v.doc, kind); len(problems) > 0 {
+	if problems := validateOB3SchemaMemo(v.doc, kind); len(problems) > 0 {
 		v.add(CheckSchema, StatusFail, "the credential does not follow the Open Badges 3.0 schema: %s", strings.Join(problems, "; "))
 		return
 	}

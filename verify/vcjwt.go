@@ -29,6 +29,11 @@ func (r *run) fromVCJWT(s string, purpose vcPurpose, depth int) map[string]any {
 		r.add(CheckParse, StatusFail, "the JWT payload is not a JSON object: %v", err)
 		return nil
 	}
+	return r.vcFromJWT(j, jerr, claims, purpose, depth)
+}
+
+// vcFromJWT verifies a parsed VC-JWT whose payload is claims.
+func (r *run) vcFromJWT(j *compactJWS, jerr error, claims map[string]any, purpose vcPurpose, depth int) map[string]any {
 	doc := claims
 	if inner, ok := claims["vc"].(map[string]any); ok {
 		doc = cloneMap(inner)

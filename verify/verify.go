@@ -255,7 +255,7 @@ func (r *run) fromJWS(s string) {
 		return
 	}
 	if _, isVC := m["vc"]; isVC || isVCContext(m["@context"]) {
-		r.fromVCJWT(s, purposeCredential, 0)
+		r.vcFromJWT(j, err, m, purposeCredential, 0)
 		return
 	}
 	if err != nil {

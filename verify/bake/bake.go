@@ -122,6 +122,12 @@ func Detect(b []byte) (Kind, bool) {
 	if bytes.HasPrefix(b, pngSignature) {
 		return PNG, true
 	}
+	// An XML document starts with '<' after an optional BOM and white
+	// space: anything else (JSON, a JWS, a URL) is answered without
+	// running the XML tokenizer.
+	if lead := bytes.TrimLeft(bytes.TrimPrefix(b, utf8BOM), " \t\r\n"); len(lead) == 0 || lead[0] != '<' {
+		return "", false
+	}
 	if len(b) > detectWindow {
 		b = b[:detectWindow]
 	}

@@ -129,7 +129,25 @@ var (
 // Canonize returns the RDFC-1.0 (URDNA2015) canonical N-Quads of doc (a
 // JSON-LD document as decoded by encoding/json), after the checks described
 // in the package documentation.
+//
+// Results are remembered by the SHA-256 of the document's JSON form (see
+// resultCache): a wallet re-verifying the same credentials canonicalises
+// each once.
 func Canonize(doc any) ([]byte, error) {
+	key, keyed := contentKey('c', doc)
+	if keyed {
+		if r, ok := results.get(key); ok {
+			return append([]byte(nil), r.out...), r.err
+		}
+	}
+	out, err := canonize(doc)
+	if keyed {
+		results.put(key, result{out, err})
+	}
+	return out, err
+}
+
+func canonize(doc any) ([]byte, error) {
 	expanded, err := Expand(doc)
 	if err != nil {
 		return nil, err
@@ -139,7 +157,21 @@ func Canonize(doc any) ([]byte, error) {
 
 // CheckTerms runs the expansion checks of Canonize without canonicalising.
 func CheckTerms(doc any) error {
+	if key, keyed := contentKey('c', doc); keyed {
+		if r, ok := results.get(key); ok {
+			return r.err
+		}
+	}
+	key, keyed := contentKey('t', doc)
+	if keyed {
+		if r, ok := results.get(key); ok {
+			return r.err
+		}
+	}
 	_, err := Expand(doc)
+	if keyed {
+		results.put(key, result{err: err})
+	}
 	return err
 }
 

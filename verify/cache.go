@@ -14,9 +14,9 @@ import (
 // for the cache's TTL; failures are never cached, so an issuer that was
 // down is asked again. Safe for concurrent use.
 type Cache struct {
-	ttl   time.Duration
-	now   func() time.Time
-	mu    sync.Mutex
+	ttl     time.Duration
+	now     func() time.Time
+	mu      sync.Mutex
 	docs    map[string]cachedDoc
 	lists   map[string]cachedList
 	methods map[string]cachedMethod

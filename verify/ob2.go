@@ -765,21 +765,9 @@ func (p *ob2) checkTrust() {
 		p.add(CheckTrust, StatusSkip, "issuer unknown")
 		return
 	}
-	cands := []string{p.issuerID, p.issuerURL}
-	for _, t := range p.opts.TrustedIssuers {
-		t = strings.TrimSpace(t)
-		if t == "" {
-			continue
-		}
-		for _, c := range cands {
-			if c == "" {
-				continue
-			}
-			if c == t || (isHTTPURL(c) && isHTTPURL(t) && sameOrigin(c, t) && strings.TrimSuffix(t, "/") == originOf(t)) {
-				p.add(CheckTrust, StatusPass, "the issuer is trusted (%s)", t)
-				return
-			}
-		}
+	if t := trustedBy(p.opts.TrustedIssuers, p.issuerID, p.issuerURL); t != "" {
+		p.add(CheckTrust, StatusPass, "the issuer is trusted (%s)", t)
+		return
 	}
 	p.add(CheckTrust, StatusWarn, "the issuer is not in the trusted list: shown as it claims to be")
 }

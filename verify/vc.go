@@ -442,7 +442,7 @@ func trustedBy(list []string, issuerID, issuerURL string) string {
 		if t == "" {
 			continue
 		}
-		if t == issuerID {
+		if t == issuerID || (issuerURL != "" && sameURL(t, issuerURL)) {
 			return t
 		}
 		if strings.HasPrefix(t, "did:web:") && (strings.HasPrefix(issuerID, t+":") || strings.HasPrefix(issuerID, t+"#")) {

@@ -111,13 +111,13 @@ func (v *vc) statusFromList(e map[string]any, bitstring bool) statusOutcome {
 		return out
 	}
 	if val == 0 {
-		out.status, out.msg = StatusPass, fmt.Sprintf("not %s (%s, index %d)", purposeWord(purpose, false), listURL, idx)
+		out.status, out.msg = StatusPass, fmt.Sprintf("not %s (%s, index %d)", purposeWord(purpose), listURL, idx)
 		return out
 	}
 	switch purpose {
 	case "revocation", "suspension":
 		out.status = StatusFail
-		out.msg = fmt.Sprintf("%s by the issuer (status list %s, index %d)", purposeWord(purpose, true), listURL, idx)
+		out.msg = fmt.Sprintf("%s by the issuer (status list %s, index %d)", purposeWord(purpose), listURL, idx)
 	default:
 		out.status = StatusWarn
 		out.msg = fmt.Sprintf("the issuer set a %s status (value %d) in %s", purpose, val, listURL)
@@ -125,15 +125,13 @@ func (v *vc) statusFromList(e map[string]any, bitstring bool) statusOutcome {
 	return out
 }
 
-func purposeWord(p string, set bool) string {
+// purposeWord names a status purpose's state for messages.
+func purposeWord(p string) string {
 	switch p {
 	case "revocation":
 		return "revoked"
 	case "suspension":
 		return "suspended"
-	}
-	if set {
-		return p + " set"
 	}
 	return p + " set"
 }

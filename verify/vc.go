@@ -2,7 +2,6 @@ package verify
 
 import (
 	"errors"
-	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -668,12 +667,4 @@ func normaliseTime(s string) string {
 		return t.UTC().Format(time.RFC3339)
 	}
 	return s
-}
-
-// errString returns a short message for an error, or fallback.
-func errString(err error, fallback string) string {
-	if err == nil {
-		return fallback
-	}
-	return fmt.Sprint(err)
 }

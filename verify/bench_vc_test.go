@@ -1,4 +1,4 @@
-package verify
+package verify_test
 
 import (
 	"context"
@@ -8,14 +8,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cairn-pl/cairn/internal/testissuer"
+	"github.com/cairn-pl/cairn/verify"
 	"github.com/cairn-pl/cairn/verify/sign"
 )
 
 // warmOptions verify against the loopback issuer with a shared cache, as
 // the wallet does, so DID documents and status lists are fetched once.
-func warmOptions(is *vcIssuer) Options {
-	o := is.options()
-	o.Cache = NewCache(time.Hour)
+func warmOptions(is *testissuer.VC) verify.Options {
+	o := is.Options()
+	o.Cache = verify.NewCache(time.Hour)
 	return o
 }
 
@@ -23,14 +25,14 @@ func BenchmarkVerifyVCDataIntegrity(b *testing.B) {
 	for _, suite := range []string{sign.RDFC, sign.JCS} {
 		b.Run(suite, func(b *testing.B) {
 			is := newVCIssuer(b)
-			in := mustJSON(is.sign(is.credential(3), suite))
+			in := mustJSON(is.Sign(is.Credential(3), suite))
 			o := warmOptions(is)
-			if r := Verify(context.Background(), in, o); r.Verdict != VerdictValid {
+			if r := verify.Verify(context.Background(), in, o); r.Verdict != verify.VerdictValid {
 				b.Fatalf("verdict %s: %s", r.Verdict, dump(r))
 			}
 			b.ReportAllocs()
 			for b.Loop() {
-				Verify(context.Background(), in, o)
+				verify.Verify(context.Background(), in, o)
 			}
 		})
 	}
@@ -38,16 +40,16 @@ func BenchmarkVerifyVCDataIntegrity(b *testing.B) {
 
 func BenchmarkVerifyVCJWT(b *testing.B) {
 	is := newVCIssuer(b)
-	doc := is.credential(3)
+	doc := is.Credential(3)
 	delete(doc, "credentialStatus")
-	in := []byte(is.jwt(doc, is.key, is.vm))
+	in := []byte(is.JWT(doc, is.Key, is.VM))
 	o := warmOptions(is)
-	if r := Verify(context.Background(), in, o); r.Verdict != VerdictValid {
+	if r := verify.Verify(context.Background(), in, o); r.Verdict != verify.VerdictValid {
 		b.Fatalf("verdict %s: %s", r.Verdict, dump(r))
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		Verify(context.Background(), in, o)
+		verify.Verify(context.Background(), in, o)
 	}
 }
 
@@ -59,22 +61,22 @@ func BenchmarkVerifyWallet1000(b *testing.B) {
 	is := newVCIssuer(b)
 	inputs := make([][]byte, 1000)
 	for i := range inputs {
-		doc := is.credential(i)
+		doc := is.Credential(i)
 		doc["id"] = fmt.Sprintf("urn:uuid:00000000-0000-4000-8000-%012d", i)
 		switch i % 4 {
 		case 0:
-			inputs[i] = mustJSON(is.sign(doc, sign.RDFC))
+			inputs[i] = mustJSON(is.Sign(doc, sign.RDFC))
 		case 1:
-			inputs[i] = mustJSON(is.sign(doc, sign.JCS))
+			inputs[i] = mustJSON(is.Sign(doc, sign.JCS))
 		case 2:
-			inputs[i] = []byte(is.jwt(doc, is.key, is.vm))
+			inputs[i] = []byte(is.JWT(doc, is.Key, is.VM))
 		default:
-			inputs[i] = []byte(is.jwt(doc, is.ecKey, is.did+"#key-ec"))
+			inputs[i] = []byte(is.JWT(doc, is.ECKey, is.DID+"#key-ec"))
 		}
 	}
 	o := warmOptions(is)
 	for i, in := range inputs {
-		if r := Verify(context.Background(), in, o); r.Verdict != VerdictValid {
+		if r := verify.Verify(context.Background(), in, o); r.Verdict != verify.VerdictValid {
 			b.Fatalf("credential %d: verdict %s: %s", i, r.Verdict, dump(r))
 		}
 	}
@@ -86,7 +88,7 @@ func BenchmarkVerifyWallet1000(b *testing.B) {
 		for range workers {
 			wg.Go(func() {
 				for in := range next {
-					Verify(context.Background(), in, o)
+					verify.Verify(context.Background(), in, o)
 				}
 			})
 		}

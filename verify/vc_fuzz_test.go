@@ -1,12 +1,17 @@
-package verify
+package verify_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
 	"testing"
 	"time"
 
+	"github.com/cairn-pl/cairn/verify"
 	"github.com/cairn-pl/cairn/verify/bake"
 	"github.com/cairn-pl/cairn/verify/did"
 	"github.com/cairn-pl/cairn/verify/sign"
@@ -19,7 +24,7 @@ func didKeyCredential(tb testing.TB, suite string) (map[string]any, ed25519.Priv
 	is := newVCIssuer(tb)
 	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
 	mk := did.EncodeMultikey(pub)
-	doc := is.credential(1)
+	doc := is.Credential(1)
 	delete(doc, "credentialStatus")
 	doc["issuer"] = map[string]any{"id": "did:key:" + mk, "type": []any{"Profile"}, "name": "Offline Issuer"}
 	out, err := sign.AddProof(roundTrip(tb, doc), priv, sign.Options{Suite: suite, VerificationMethod: "did:key:" + mk + "#" + mk,
@@ -54,16 +59,43 @@ func FuzzVerifyVC(f *testing.F) {
 	f.Add([]byte(`{"@context":["https://www.w3.org/ns/credentials/v2"],"type":"VerifiableCredential","proof":[{},1,"x"],"credentialStatus":{"type":"BitstringStatusListEntry","statusListIndex":"-1"}}`))
 	f.Add([]byte(`{"@context":["https://www.w3.org/2018/credentials/v1",{"@vocab":"urn:x#"}],"issuer":{"id":5},"credentialSubject":[{"identifier":{"identityHash":3}}]}`))
 	f.Fuzz(func(t *testing.T, in []byte) {
-		r := Verify(context.Background(), in, Options{Fetcher: errFetcher{}, Now: func() time.Time { return testNowVC }, Recipients: []string{testEmail}})
+		r := verify.Verify(context.Background(), in, verify.Options{Fetcher: errFetcher{}, Now: func() time.Time { return testNowVC }, Recipients: []string{testEmail}})
 		switch r.Verdict {
-		case VerdictValid, VerdictInvalid, VerdictUnknown:
+		case verify.VerdictValid, verify.VerdictInvalid, verify.VerdictUnknown:
 		default:
 			t.Fatalf("verdict %q", r.Verdict)
 		}
-		if r.Verdict == VerdictValid {
-			if c, ok := r.Check(CheckSignature); !ok || (c.Status != StatusPass && c.Status != StatusWarn) {
+		if r.Verdict == verify.VerdictValid {
+			if c, ok := r.Check(verify.CheckSignature); !ok || (c.Status != verify.StatusPass && c.Status != verify.StatusWarn) {
 				t.Fatalf("valid without a signature that holds: %s", dump(r))
 			}
 		}
 	})
+}
+
+// errFetcher refuses every fetch, like a machine with no network.
+type errFetcher struct{}
+
+func (errFetcher) Fetch(context.Context, string, string) (*verify.Response, error) {
+	return nil, errors.New("offline")
+}
+
+// minimalPNG is a valid 1×1 grey PNG.
+func minimalPNG() []byte {
+	var b bytes.Buffer
+	b.WriteString("\x89PNG\r\n\x1a\n")
+	chunk := func(typ string, data []byte) {
+		binary.Write(&b, binary.BigEndian, uint32(len(data)))
+		b.WriteString(typ)
+		b.Write(data)
+		c := crc32.NewIEEE()
+		c.Write([]byte(typ))
+		c.Write(data)
+		binary.Write(&b, binary.BigEndian, c.Sum32())
+	}
+	chunk("IHDR", []byte{0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0})
+	// zlib stream of one scanline: filter 0, one byte 0.
+	chunk("IDAT", []byte{0x78, 0x9c, 0x63, 0x60, 0x00, 0x00, 0x00, 0x02, 0x00, 0x01})
+	chunk("IEND", nil)
+	return b.Bytes()
 }

@@ -3,8 +3,12 @@ package wallet_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/cairn-pl/cairn/internal/store/storetest"
+	"github.com/cairn-pl/cairn/internal/testissuer"
+	"github.com/cairn-pl/cairn/verify"
+	"github.com/cairn-pl/cairn/verify/sign"
 	"github.com/cairn-pl/cairn/wallet"
 )
 
@@ -27,6 +31,45 @@ func BenchmarkImport100(b *testing.B) {
 			if err != nil || !created || c.Verdict != "valid" {
 				b.Fatalf("import: %v created=%v verdict %q", err, created, c.Verdict)
 			}
+		}
+	}
+}
+
+// BenchmarkReverifyWallet re-verifies a wallet of 200 Open Badges 3.0
+// credentials from the shared loopback issuer (eddsa-rdfc-2022,
+// eddsa-jcs-2022, VC-JWT EdDSA and ES256, each with a revocation and a
+// suspension entry) with ReverifyAll: one cache per batch, every core,
+// the reports saved in real SQLite. One op is the whole wallet.
+func BenchmarkReverifyWallet(b *testing.B) {
+	is := testissuer.NewVC(b)
+	w := wallet.New(storetest.New(b), is.Fetcher(), func(context.Context) ([]string, error) {
+		return []string{testissuer.Email}, nil
+	}, quietLogger())
+	w.SetNow(func() time.Time { return testissuer.Now })
+	ctx := context.Background()
+	const n = 200
+	for i := range n {
+		doc := is.Credential(i)
+		var in []byte
+		switch i % 4 {
+		case 0:
+			in = is.SignJSON(doc, sign.RDFC)
+		case 1:
+			in = is.SignJSON(doc, sign.JCS)
+		case 2:
+			in = []byte(is.JWT(doc, is.Key, is.VM))
+		default:
+			in = []byte(is.JWT(doc, is.ECKey, is.DID+"#key-ec"))
+		}
+		if c, created, err := w.Import(ctx, in, ""); err != nil || !created || c.Verdict != verify.VerdictValid {
+			b.Fatalf("import %d: created=%v %s %v", i, created, c.Verdict, err)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		sum, err := w.ReverifyAll(ctx)
+		if err != nil || sum.Checked != n || sum.Verdicts[verify.VerdictValid] != n {
+			b.Fatalf("%+v %v", sum, err)
 		}
 	}
 }

@@ -120,7 +120,9 @@ func (s *Service) Original(ctx context.Context, id int64) ([]byte, string, error
 }
 
 // Reverify verifies a stored credential again from its original bytes and
-// saves the fresh report (a history row when the verdict changed).
+// saves the fresh report (a history row when the verdict changed). It
+// shares no cache with other verifications: every document and status
+// list is fetched afresh ("Verify again"). Batches use ReverifyAll.
 func (s *Service) Reverify(ctx context.Context, id int64) (verify.Report, error) {
 	data, _, err := s.Original(ctx, id)
 	if err != nil {

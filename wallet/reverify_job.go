@@ -20,9 +20,10 @@ const JobReverify = "wallet.reverify"
 const DefaultReverifyEvery = 24 * time.Hour
 
 const (
-	// reverifyBatch bounds the credentials one sweep verifies; when more
-	// are due the next sweep follows after minReverifyGap.
-	reverifyBatch = 50
+	// reverifyBatch bounds the credentials one sweep (or one trust-change
+	// batch) verifies, on every core with one cache (reverifyMany); when
+	// more are due the next sweep follows after minReverifyGap.
+	reverifyBatch = 200
 	// minReverifyGap keeps the sweeper from spinning on a credential due now.
 	minReverifyGap = time.Minute
 )
@@ -185,16 +186,7 @@ func (s *Service) sweep(ctx context.Context) (more bool, err error) {
 	if len(due) > reverifyBatch {
 		due, more = due[:reverifyBatch], true
 	}
-	var errs []error
-	for _, id := range due {
-		if ctx.Err() != nil {
-			break
-		}
-		if _, err := s.Reverify(ctx, id); err != nil && !errors.Is(err, store.ErrNotFound) && ctx.Err() == nil {
-			s.logger.Warn("wallet: re-verification failed", "id", id, "error", err)
-			errs = append(errs, err)
-		}
-	}
+	_, errs := s.reverifyMany(ctx, due, "wallet: re-verification failed")
 	return more, errors.Join(errs...)
 }
 

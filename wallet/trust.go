@@ -3,7 +3,6 @@ package wallet
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"net/url"
 	"sort"
@@ -347,13 +346,9 @@ func (s *Service) retrustJob(ctx context.Context, q *jobs.Queue, job jobs.Job) e
 	if err := rows.Err(); err != nil {
 		return store.MapErr(err)
 	}
-	for _, id := range ids {
-		if ctx.Err() != nil {
-			return ctx.Err() // shutting down: this batch runs again later
-		}
-		if _, err := s.Reverify(ctx, id); err != nil && !errors.Is(err, store.ErrNotFound) && ctx.Err() == nil {
-			s.logger.Warn("wallet: re-verification after a trust change failed", "id", id, "error", err)
-		}
+	s.reverifyMany(ctx, ids, "wallet: re-verification after a trust change failed")
+	if ctx.Err() != nil {
+		return ctx.Err() // shutting down: this batch runs again later
 	}
 	if len(ids) < reverifyBatch {
 		return nil

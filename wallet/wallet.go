@@ -105,18 +105,39 @@ func New(db *store.DB, fetcher verify.Fetcher, identities func(context.Context) 
 	return &Service{db: db, fetcher: fetcher, identities: identities, logger: logger, now: time.Now}
 }
 
-// verify runs the verifier with the owner's identities as recipients and
-// the trust list (the owner's and the followed courses') as trusted issuers.
-func (s *Service) verify(ctx context.Context, input []byte) (verify.Report, error) {
+// verifier is what the verifications of one batch share: the owner's
+// identities, the trust list and, in batches, one cache.
+type verifier struct {
+	opts verify.Options
+}
+
+// newVerifier loads the owner's identities (recipients) and the trust list
+// (the owner's and the followed courses') for verifications; cache is
+// shared between them (nil: every fetch is fresh).
+func (s *Service) newVerifier(ctx context.Context, cache *verify.Cache) (verifier, error) {
 	ids, err := s.identities(ctx)
 	if err != nil {
-		return verify.Report{}, fmt.Errorf("load the owner's identities: %w", err)
+		return verifier{}, fmt.Errorf("load the owner's identities: %w", err)
 	}
 	trusted, err := s.TrustList(ctx)
 	if err != nil {
-		return verify.Report{}, fmt.Errorf("load the trusted issuers: %w", err)
+		return verifier{}, fmt.Errorf("load the trusted issuers: %w", err)
 	}
-	return verify.Verify(ctx, input, verify.Options{Fetcher: s.fetcher, Recipients: ids, TrustedIssuers: trusted, Now: s.now}), nil
+	return verifier{opts: verify.Options{Fetcher: s.fetcher, Recipients: ids, TrustedIssuers: trusted, Now: s.now, Cache: cache}}, nil
+}
+
+func (v verifier) verify(ctx context.Context, input []byte) verify.Report {
+	return verify.Verify(ctx, input, v.opts)
+}
+
+// verify runs the verifier with the owner's identities as recipients and
+// the trust list as trusted issuers, with no cache: a fresh answer.
+func (s *Service) verify(ctx context.Context, input []byte) (verify.Report, error) {
+	v, err := s.newVerifier(ctx, nil)
+	if err != nil {
+		return verify.Report{}, err
+	}
+	return v.verify(ctx, input), nil
 }
 
 // detectType names what the input is. Anything that is not an image, JSON

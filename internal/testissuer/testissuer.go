@@ -1,7 +1,12 @@
-// Package testissuer plays an Open Badges 2.0 issuer on loopback for tests
-// across packages (verify, wallet, the web pages, the CLI, the browser):
-// an issuer profile, one badge class, its image, and a hosted assertion at
-// /assertions/N for any N. Only test code imports it.
+// Package testissuer plays badge issuers on loopback for tests across
+// packages (verify, wallet, the web pages, the CLI, the browser). New
+// starts an Open Badges 2.0 issuer: an issuer profile, one badge class,
+// its image, and a hosted assertion at /assertions/N for any N. NewVC
+// starts an Open Badges 3.0 issuer (vc.go): a did:web DID document,
+// Bitstring status lists, a JWKS, and credentials and Learning Tokens
+// signed with Data Integrity proofs or as VC-JWTs. Only test code imports
+// it (it imports verify, so verify's own tests that use it are external,
+// package verify_test).
 package testissuer
 
 import (

@@ -35,6 +35,7 @@ Usage:
   cairn backup  [--data DIR] FILE        copy the database to FILE while serving
   cairn verify  [--json] [--recipient ID]... FILE|URL|-
                                          verify a badge: exit 0 valid, 1 invalid, 2 unknown, 3 bad input
+  cairn ledger verify [--json] FILE|URL  verify a Cairn ledger or a gRSShopper blockchain.json (exit codes as verify)
   cairn import  [--data DIR] FILE|URL    add a credential to the wallet while serving; prints its id and verdict
   cairn healthcheck [--listen ADDR]      exit 0 when the local server answers
   cairn version                          print the version
@@ -72,6 +73,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = importCmd(args, stdin, stdout, stderr)
 	case "verify":
 		return verifyCmd(args, stdin, stdout, stderr)
+	case "ledger":
+		return ledgerCmd(args, stdin, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "cairn", version)
 	case "help", "-h", "--help":

@@ -77,7 +77,7 @@ func TestMigrateFromEveryVersion(t *testing.T) {
 				t.Fatalf("owner after migration: %q %q", name, hash)
 			}
 			// Every table of the latest schema is usable.
-			for _, table := range []string{"owner", "sessions", "setup_tokens", "api_tokens", "owner_links", "identities", "jobs", "settings", "courses", "tasks", "posts", "post_tags", "mentions", "outgoing_mentions", "host_rules", "awards", "credentials", "credential_verdicts", "trusted_issuers"} {
+			for _, table := range []string{"owner", "sessions", "setup_tokens", "api_tokens", "owner_links", "identities", "jobs", "settings", "courses", "tasks", "posts", "post_tags", "mentions", "outgoing_mentions", "host_rules", "awards", "credentials", "credential_verdicts", "trusted_issuers", "ledger_blocks", "ledger_records"} {
 				if _, err := db.R.Exec("SELECT count(*) FROM " + table); err != nil {
 					t.Errorf("table %s: %v", table, err)
 				}

@@ -83,6 +83,17 @@ type Report struct {
 	// Included holds the reports of the credentials a CLR carries, each
 	// verified on its own.
 	Included []Report `json:"included,omitempty"`
+	// Ledger is the head of the issuer's ledger this verification checked
+	// the credential against, for the holder to remember (fork detection).
+	Ledger *LedgerHead `json:"ledger,omitempty"`
+}
+
+// LedgerHead is the head of an issuer's ledger (cairn-ledger/1) as a
+// verification saw it.
+type LedgerHead struct {
+	Issuer string `json:"issuer"`
+	Index  int64  `json:"index"`
+	Hash   string `json:"hash"`
 }
 
 // Check is one step of the verification.

@@ -95,7 +95,7 @@ func (v *vc) pipeline() {
 	if v.checks.status(CheckSignature) == StatusFail {
 		// A broken signature is fatal: nothing the document says about
 		// its dates or status can be believed (DCC's rule).
-		for _, id := range []string{CheckNotBefore, CheckExpiry, CheckStatus, CheckRecipient} {
+		for _, id := range []string{CheckNotBefore, CheckExpiry, CheckStatus, CheckRecipient, CheckLedger} {
 			v.add(id, StatusSkip, "not checked: the signature does not hold")
 		}
 	} else {
@@ -104,6 +104,9 @@ func (v *vc) pipeline() {
 			v.checkStatus()
 		}
 		v.checkRecipient()
+		if v.purpose == purposeCredential {
+			v.checkLedger()
+		}
 	}
 	if v.purpose == purposeCredential {
 		v.checkMembers()

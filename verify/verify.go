@@ -25,6 +25,10 @@ type Options struct {
 	Recipients []string
 	// TrustedIssuers are issuer ids, origins or DIDs the holder trusts.
 	TrustedIssuers []string
+	// LedgerHeads are the ledger heads the holder saw before, by issuer
+	// id: a ledger that no longer contains its head has been rewritten
+	// (a fork), which the ledger check reports.
+	LedgerHeads map[string]LedgerHead
 	// Cache, when set, shares fetched documents and checked status lists
 	// between verifications (see Cache). Nil fetches everything afresh.
 	Cache *Cache

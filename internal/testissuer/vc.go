@@ -79,6 +79,7 @@ type VC struct {
 	hits   map[string]int
 	png    []byte
 	tokens int
+	ledger *memLedger // nil until EnableLedger
 }
 
 // NewVC starts an OB 3.0 issuer that stops when the test ends.
@@ -130,6 +131,9 @@ func (is *VC) serve(w http.ResponseWriter, r *http.Request) {
 	down := is.down
 	extra, hasExtra := is.extra[r.URL.Path]
 	is.mu.Unlock()
+	if is.serveLedger(w, r) {
+		return
+	}
 	switch {
 	case hasExtra:
 		w.Write(extra)
@@ -187,7 +191,7 @@ func (is *VC) DIDDocument() map[string]any {
 	ecJWK, _ := json.Marshal(jose.JSONWebKey{Key: is.ECKey.Public()})
 	var ecMap map[string]any
 	json.Unmarshal(ecJWK, &ecMap)
-	return map[string]any{
+	doc := map[string]any{
 		"@context": []any{"https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"},
 		"id":       is.DID,
 		"verificationMethod": []any{
@@ -199,6 +203,12 @@ func (is *VC) DIDDocument() map[string]any {
 		},
 		"assertionMethod": []any{is.VM, is.DID + "#key-ec"},
 	}
+	is.mu.Lock()
+	defer is.mu.Unlock()
+	if is.ledger != nil {
+		doc["service"] = []any{map[string]any{"id": is.DID + "#ledger", "type": "CairnLedger", "serviceEndpoint": is.Origin + "/ledger"}}
+	}
+	return doc
 }
 
 // SetBit sets a status bit of the "revocation" or "suspension" list (bit

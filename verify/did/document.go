@@ -27,6 +27,7 @@ type Document struct {
 	order     []string
 	assertion map[string]bool
 	self      *vmEntry // the document is itself a verification method
+	services  []Service
 }
 
 // ParseDocument parses a DID document, a controller document, an issuer
@@ -46,6 +47,9 @@ func ParseDocument(body []byte, base string) (*Document, error) {
 		return nil, fmt.Errorf("not valid JSON: %w", err)
 	}
 	d := &Document{base: base, entries: map[string]*vmEntry{}, raw: map[string]json.RawMessage{}, assertion: map[string]bool{}}
+	if raw, ok := top["service"]; ok && !isNull(raw) {
+		d.services = parseServices(raw, base)
+	}
 	if raw, ok := top["id"]; ok && !isNull(raw) {
 		var id string
 		if err := json.Unmarshal(raw, &id); err != nil || id == "" {
@@ -293,4 +297,53 @@ func isAbsoluteURI(s string) bool {
 		}
 	}
 	return false
+}
+
+// Service is a DID document's service entry with a single URL endpoint.
+type Service struct {
+	ID       string
+	Type     []string
+	Endpoint string
+}
+
+// Services returns the document's services whose endpoint is one URL
+// string (maps and sets of endpoints are left out).
+func (d *Document) Services() []Service { return append([]Service(nil), d.services...) }
+
+// parseServices reads "service": an object or an array of them; malformed
+// entries are skipped (a service never decides a key).
+func parseServices(raw json.RawMessage, base string) []Service {
+	var list []json.RawMessage
+	if json.Unmarshal(raw, &list) != nil {
+		list = []json.RawMessage{raw}
+	}
+	var out []Service
+	for _, item := range list {
+		var e struct {
+			ID       string          `json:"id"`
+			Type     json.RawMessage `json:"type"`
+			Endpoint json.RawMessage `json:"serviceEndpoint"`
+		}
+		if json.Unmarshal(item, &e) != nil {
+			continue
+		}
+		var endpoint string
+		if json.Unmarshal(e.Endpoint, &endpoint) != nil || endpoint == "" {
+			continue
+		}
+		var types []string
+		if json.Unmarshal(e.Type, &types) != nil {
+			var one string
+			if json.Unmarshal(e.Type, &one) != nil {
+				continue
+			}
+			types = []string{one}
+		}
+		id := e.ID
+		if abs, err := resolveRef(id, base); err == nil {
+			id = abs
+		}
+		out = append(out, Service{ID: id, Type: types, Endpoint: endpoint})
+	}
+	return out
 }

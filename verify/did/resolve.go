@@ -315,3 +315,28 @@ func SelfAsserted(vmID string) (*Method, bool) {
 	}
 	return &Method{ID: vmID, Type: "Multikey", Controller: ctrl, Key: key, Source: SourceEmbedded}, true
 }
+
+// ServiceEndpoint returns the endpoint of the first service of type typ in
+// a did:web DID's document ("" with a nil error when it has none). Other
+// identifiers have no document to look in and answer "".
+func ServiceEndpoint(ctx context.Context, didID, typ string, fetch Fetch, opt Options) (string, error) {
+	if !strings.HasPrefix(didID, "did:web:") {
+		return "", nil
+	}
+	w, err := parseWebDID(strings.SplitN(didID, "#", 2)[0])
+	if err != nil {
+		return "", err
+	}
+	doc, _, err := fetchDIDWeb(ctx, w, fetch, opt)
+	if err != nil {
+		return "", err
+	}
+	for _, s := range doc.services {
+		for _, t := range s.Type {
+			if t == typ {
+				return s.Endpoint, nil
+			}
+		}
+	}
+	return "", nil
+}

@@ -123,7 +123,12 @@ func (s *Service) newVerifier(ctx context.Context, cache *verify.Cache) (verifie
 	if err != nil {
 		return verifier{}, fmt.Errorf("load the trusted issuers: %w", err)
 	}
-	return verifier{opts: verify.Options{Fetcher: s.fetcher, Recipients: ids, TrustedIssuers: trusted, Now: s.now, Cache: cache}}, nil
+	heads, err := s.ledgerHeads(ctx)
+	if err != nil {
+		return verifier{}, err
+	}
+	return verifier{opts: verify.Options{Fetcher: s.fetcher, Recipients: ids, TrustedIssuers: trusted, Now: s.now, Cache: cache,
+		LedgerHeads: heads}}, nil
 }
 
 func (v verifier) verify(ctx context.Context, input []byte) verify.Report {
@@ -286,6 +291,9 @@ func (s *Service) saveReport(ctx context.Context, tx *sql.Tx, id int64, rep veri
 	sumJSON, err := json.Marshal(rep.Credential)
 	if err != nil {
 		return err
+	}
+	if err := rememberLedgerHead(ctx, tx, rep); err != nil {
+		return fmt.Errorf("remember the ledger head: %w", err)
 	}
 	c, now := rep.Credential, store.Millis(s.now())
 	_, err = tx.ExecContext(ctx, `UPDATE credentials SET format = CASE WHEN ? != '' THEN ? ELSE format END,

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strconv"
 	"sync"
 	"time"
 
@@ -23,7 +24,9 @@ import (
 	"github.com/cairn-pl/cairn/ple"
 	"github.com/cairn-pl/cairn/ple/courses"
 	"github.com/cairn-pl/cairn/ple/mentions"
+	"github.com/cairn-pl/cairn/ple/roster"
 	"github.com/cairn-pl/cairn/wallet"
+	"github.com/cairn-pl/cairn/wallet/issuer"
 )
 
 // Version is the build's version, set by main from -ldflags.
@@ -41,6 +44,8 @@ type App struct {
 	Courses  *courses.Service
 	Mentions *mentions.Service
 	Wallet   *wallet.Service
+	Roster   *roster.Service // issuer mode: the roster of learners' feeds and the review queue
+	Issuer   *issuer.Service // issuer mode: profile, keys, achievements, awards, status lists
 	Site     *web.Site
 	out      io.Writer // where the startup banner goes (stdout)
 }
@@ -91,9 +96,20 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	a.Mentions = mentions.New(db, a.Net, a.Jobs, a.Journal, a.Courses, opts.Logger, cfg.BaseURL)
 	a.Wallet = newWallet(db, a.Account, a.Courses, a.Net, opts.Logger)
 	a.Wallet.RegisterJobs(a.Jobs)
+	a.Roster = roster.New(db, a.Net, a.Jobs, roster.JournalTasks(a.Journal, cfg.BaseURL, nil), opts.Logger, cfg.BaseURL)
+	a.Roster.RegisterJobs()
+	a.Issuer, err = issuer.New(issuer.Config{Store: db, Jobs: a.Jobs, Net: a.Net, KeysDir: cfg.KeysDir(),
+		BaseURL: cfg.BaseURL, Logger: opts.Logger, Tasks: issuerTasks(roster.JournalTasks(a.Journal, cfg.BaseURL, nil))})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.Issuer.RegisterJobs(a.Jobs)
 	site, err := web.New(web.Deps{
 		Config: cfg, Store: db, Account: a.Account, Jobs: a.Jobs, Journal: a.Journal, Courses: a.Courses, Mentions: a.Mentions, Wallet: a.Wallet,
 		Logger: opts.Logger, Version: Version,
+		Roster: a.Roster, // Awarder: wire issuer mode here (nil: the review queue says issuer mode is off)
+		Issuer: a.Issuer, Awarder: issuerAwarder{a.Issuer},
 	})
 	if err != nil {
 		db.Close()
@@ -142,6 +158,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	if err := a.Wallet.Schedule(ctx, a.Jobs); err != nil {
 		a.Logger.Warn("schedule wallet re-verification", "err", err)
+	}
+	if err := a.Roster.Schedule(ctx); err != nil {
+		a.Logger.Warn("schedule roster harvesting", "err", err)
 	}
 
 	jobsCtx, stopJobs := context.WithCancel(context.Background())
@@ -210,4 +229,52 @@ func (a *App) Close() error {
 	a.Mentions.Close()
 	a.Net.CloseIdleConnections()
 	return a.Store.Close()
+}
+
+// issuerTasks offers the owner's task posts (the roster's reading of the
+// journal) to issuer mode's achievement form.
+func issuerTasks(t roster.Tasks) issuer.TaskSource {
+	return issuer.TaskSourceFunc(func(ctx context.Context) ([]issuer.Task, error) {
+		list, err := t.Tasks(ctx)
+		out := make([]issuer.Task, 0, len(list))
+		for _, x := range list {
+			out = append(out, issuer.Task{URL: x.URL, Title: x.Title, Hashtag: x.Hashtag})
+		}
+		return out, err
+	})
+}
+
+// issuerAwarder is issuer mode as the review queue needs it
+// (roster.Awarder). While issuer mode is off its awards fail with
+// issuer.ErrDisabled.
+type issuerAwarder struct{ s *issuer.Service }
+
+func (a issuerAwarder) Achievements(ctx context.Context) ([]roster.Achievement, error) {
+	list, err := a.s.Achievements(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]roster.Achievement, 0, len(list))
+	for _, x := range list {
+		r := roster.Achievement{ID: strconv.FormatInt(x.ID, 10), Name: x.Name, IsToken: x.Token != nil}
+		for _, t := range x.Tasks {
+			if t.URL != "" {
+				r.TaskURLs = append(r.TaskURLs, t.URL)
+			}
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func (a issuerAwarder) Award(ctx context.Context, achievementID, evidenceURL, subjectURL string, amount *float64) (string, error) {
+	id, err := strconv.ParseInt(achievementID, 10, 64)
+	if err != nil {
+		return "", fmt.Errorf("no achievement %q", achievementID)
+	}
+	w, err := a.s.Award(ctx, issuer.AwardRequest{AchievementID: id, Evidence: evidenceURL, SubjectURL: subjectURL, Amount: amount})
+	if err != nil {
+		return "", err
+	}
+	return a.s.AwardURL(w.ID), nil
 }

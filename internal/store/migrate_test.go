@@ -82,6 +82,18 @@ func TestMigrateFromEveryVersion(t *testing.T) {
 					t.Errorf("table %s: %v", table, err)
 				}
 			}
+			for _, table := range []string{"issuer_profile", "issuer_achievements", "issuer_achievement_tasks",
+				"issuer_status_lists", "issuer_awards"} {
+				if _, err := db.R.Exec("SELECT count(*) FROM " + table); err != nil {
+					t.Errorf("table %s: %v", table, err)
+				}
+			}
+			// Issuer mode, submissions (0009_roster.sql).
+			for _, table := range []string{"roster_learners", "roster_posts", "roster_submissions", "roster_awards"} {
+				if _, err := db.R.Exec("SELECT count(*) FROM " + table); err != nil {
+					t.Errorf("table %s: %v", table, err)
+				}
+			}
 		})
 	}
 }

@@ -43,6 +43,7 @@ var sections = []navItem{
 	{Label: "Courses", Href: "/admin/courses"},
 	{Label: "Mentions", Href: "/admin/mentions"},
 	{Label: "Wallet", Href: "/admin/wallet"},
+	{Label: "Issuer", Href: "/admin/issuer"},
 	{Label: "Profiles", Href: "/admin/profiles"},
 	{Label: "Settings", Href: "/admin/settings"},
 }
@@ -176,6 +177,20 @@ func emptyData(name string) any {
 		return walletData{}
 	case "credential":
 		return credentialData{}
+	case "roster":
+		return rosterData{}
+	case "submissions":
+		return submissionsData{}
+	case "issuer":
+		return issuerPageData{}
+	case "issuer_achievement", "issuer_achievement_edit", "issuer_achievement_owner":
+		return issuerAchievementData{}
+	case "issuer_admin", "issuer_achievements":
+		return issuerAdminData{}
+	case "issuer_awards":
+		return issuerAwardsData{}
+	case "award":
+		return awardPageData{}
 	}
 	return nil
 }

@@ -23,8 +23,10 @@ import (
 	"github.com/cairn-pl/cairn/ple"
 	"github.com/cairn-pl/cairn/ple/courses"
 	"github.com/cairn-pl/cairn/ple/mentions"
+	"github.com/cairn-pl/cairn/ple/roster"
 	"github.com/cairn-pl/cairn/static"
 	"github.com/cairn-pl/cairn/wallet"
+	"github.com/cairn-pl/cairn/wallet/issuer"
 )
 
 // Deps is what the web layer is given by internal/app.
@@ -39,6 +41,13 @@ type Deps struct {
 	Wallet   *wallet.Service
 	Logger   *slog.Logger
 	Version  string
+
+	// Roster is issuer mode's roster and review queue (nil: no routes);
+	// Awarder makes awards from it (nil: issuer mode is off).
+	Roster  *roster.Service
+	Awarder roster.Awarder
+	// Issuer is issuer mode (nil: its pages and API answer 404).
+	Issuer *issuer.Service
 }
 
 // Server carries the handlers' shared state.
@@ -137,6 +146,7 @@ func (s *Server) routes(app *fiber.App) {
 	s.settingsRoutes(admin)
 	s.jobsRoutes(admin)
 	s.walletRoutes(admin)
+	s.rosterRoutes(admin)
 	admin.Get("/profiles", s.plannedSection("profiles"))
 
 	api := app.Group("/api", s.requireToken)
@@ -145,6 +155,8 @@ func (s *Server) routes(app *fiber.App) {
 	s.apiCoursesRoutes(api)
 	s.apiMentionsRoutes(api)
 	s.apiWalletRoutes(api)
+	s.apiRosterRoutes(api)
+	s.issuerRoutes(app, admin, api) // issuer mode: public documents, owner pages, API
 	api.Use(func(c *fiber.Ctx) error { return fiber.NewError(fiber.StatusNotFound, "no such API route") })
 
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })

@@ -27,6 +27,7 @@ import (
 	"github.com/cairn-pl/cairn/ple/roster"
 	"github.com/cairn-pl/cairn/wallet"
 	"github.com/cairn-pl/cairn/wallet/issuer"
+	"github.com/cairn-pl/cairn/wallet/ledger"
 )
 
 // Version is the build's version, set by main from -ldflags.
@@ -46,6 +47,7 @@ type App struct {
 	Wallet   *wallet.Service
 	Roster   *roster.Service // issuer mode: the roster of learners' feeds and the review queue
 	Issuer   *issuer.Service // issuer mode: profile, keys, achievements, awards, status lists
+	Ledger   *ledger.Ledger  // the issuer ledger (cairn-ledger/1), signed with the issuer's key
 	Site     *web.Site
 	out      io.Writer // where the startup banner goes (stdout)
 }
@@ -105,11 +107,19 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		return nil, err
 	}
 	a.Issuer.RegisterJobs(a.Jobs)
+	a.Ledger, err = ledger.New(db, issuerSigner{a.Issuer}, ledger.Options{
+		BlockSize: cfg.LedgerBlockSize, SealAfter: cfg.LedgerSealAfter, Difficulty: cfg.LedgerDifficulty})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.Ledger.RegisterJobs(a.Jobs)
+	a.Issuer.SetLedger(a.Ledger)
 	site, err := web.New(web.Deps{
 		Config: cfg, Store: db, Account: a.Account, Jobs: a.Jobs, Journal: a.Journal, Courses: a.Courses, Mentions: a.Mentions, Wallet: a.Wallet,
 		Logger: opts.Logger, Version: Version,
 		Roster: a.Roster, // Awarder: wire issuer mode here (nil: the review queue says issuer mode is off)
-		Issuer: a.Issuer, Awarder: issuerAwarder{a.Issuer},
+		Issuer: a.Issuer, Awarder: issuerAwarder{a.Issuer}, Ledger: a.issuerLedger,
 	})
 	if err != nil {
 		db.Close()
@@ -158,6 +168,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	if err := a.Wallet.Schedule(ctx, a.Jobs); err != nil {
 		a.Logger.Warn("schedule wallet re-verification", "err", err)
+	}
+	if err := a.Ledger.Schedule(ctx); err != nil {
+		return err
 	}
 	if err := a.Roster.Schedule(ctx); err != nil {
 		a.Logger.Warn("schedule roster harvesting", "err", err)
@@ -277,4 +290,41 @@ func (a issuerAwarder) Award(ctx context.Context, achievementID, evidenceURL, su
 		return "", err
 	}
 	return a.s.AwardURL(w.ID), nil
+}
+
+// issuerLedger is the ledger while issuer mode is on (nil: its endpoints
+// answer 404).
+func (a *App) issuerLedger(ctx context.Context) *ledger.Ledger {
+	if on, err := a.Issuer.Enabled(ctx); err != nil || !on {
+		return nil
+	}
+	return a.Ledger
+}
+
+// issuerSigner lets the ledger sign blocks with the issuer's current key
+// (wallet/ledger.Signer) without the key leaving the issuer service.
+type issuerSigner struct{ s *issuer.Service }
+
+func (i issuerSigner) Issuer() string { return i.s.DID() }
+
+// KeyID names the key Sign will use: the newest.
+func (i issuerSigner) KeyID() string {
+	for _, k := range i.s.Keys() {
+		if k.Current {
+			return k.ID
+		}
+	}
+	return ""
+}
+
+// Sign signs with the current key. The ledger only seals records of
+// awards, which exist only once issuer mode made a key, so a missing key
+// signs nothing (and the block then fails verification rather than
+// claiming a signature).
+func (i issuerSigner) Sign(msg []byte) []byte {
+	_, sig, err := i.s.Sign(msg)
+	if err != nil {
+		return nil
+	}
+	return sig
 }

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is everything a Cairn process is told from outside.
@@ -24,6 +25,13 @@ type Config struct {
 	AllowPrivateNetwork bool   // let outbound fetches reach loopback and private addresses
 	LogLevel            string // debug, info, warn, error
 	WebmentionRate      int    // Webmentions accepted per minute from one address; 0 means no limit
+
+	// The issuer ledger (DESIGN.md): a block is sealed when LedgerBlockSize
+	// records wait or the oldest has waited LedgerSealAfter; its hash must
+	// start with LedgerDifficulty zero hex digits.
+	LedgerBlockSize  int
+	LedgerSealAfter  time.Duration
+	LedgerDifficulty int
 }
 
 // Defaults are the values a fresh `cairn serve` runs with.
@@ -33,6 +41,10 @@ var Defaults = Config{
 	BaseURL:        "http://localhost:8080",
 	LogLevel:       "info",
 	WebmentionRate: 120,
+
+	LedgerBlockSize:  5,
+	LedgerSealAfter:  10 * time.Minute,
+	LedgerDifficulty: 4,
 }
 
 // field binds one setting to its flag, its environment variable and its
@@ -42,6 +54,7 @@ type field struct {
 	str              *string
 	boolean          *bool
 	integer          *int
+	duration         *time.Duration
 }
 
 func (c *Config) fields() []field {
@@ -52,6 +65,9 @@ func (c *Config) fields() []field {
 		{flag: "log-level", env: "CAIRN_LOG_LEVEL", usage: "debug, info, warn or error", str: &c.LogLevel},
 		{flag: "webmention-rate", env: "CAIRN_WEBMENTION_RATE", usage: "Webmentions accepted per minute from one address (0: no limit)", integer: &c.WebmentionRate},
 		{flag: "allow-private-network", env: "CAIRN_ALLOW_PRIVATE_NETWORK", usage: "let outbound fetches reach loopback and private addresses (tests, two instances on one machine)", boolean: &c.AllowPrivateNetwork},
+		{flag: "ledger-block-size", env: "CAIRN_LEDGER_BLOCK_SIZE", usage: "issuer ledger: records per block", integer: &c.LedgerBlockSize},
+		{flag: "ledger-seal-after", env: "CAIRN_LEDGER_SEAL_AFTER", usage: "issuer ledger: seal a block once its oldest record has waited this long (e.g. 10m)", duration: &c.LedgerSealAfter},
+		{flag: "ledger-difficulty", env: "CAIRN_LEDGER_DIFFICULTY", usage: "issuer ledger: leading zero hex digits of a block hash (proof of work)", integer: &c.LedgerDifficulty},
 	}
 }
 
@@ -60,8 +76,9 @@ type Flags []string
 
 // Common flag sets of the commands.
 var (
-	ServeFlags = Flags{"data", "listen", "base-url", "log-level", "allow-private-network", "webmention-rate"}
-	DataFlags  = Flags{"data"}
+	ServeFlags = Flags{"data", "listen", "base-url", "log-level", "allow-private-network", "webmention-rate",
+		"ledger-block-size", "ledger-seal-after", "ledger-difficulty"}
+	DataFlags = Flags{"data"}
 )
 
 // Register defines the named flags on fs, with help texts that name the
@@ -77,6 +94,8 @@ func (c *Config) Register(fs *flag.FlagSet, names Flags) {
 			fs.StringVar(f.str, f.flag, *f.str, usage)
 		case f.integer != nil:
 			fs.IntVar(f.integer, f.flag, *f.integer, usage)
+		case f.duration != nil:
+			fs.DurationVar(f.duration, f.flag, *f.duration, usage)
 		default:
 			fs.BoolVar(f.boolean, f.flag, *f.boolean, usage)
 		}
@@ -131,6 +150,14 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 			*f.integer = n
 			continue
 		}
+		if f.duration != nil {
+			d, err := time.ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("%s=%q: want a duration such as 10m or 30s", f.env, v)
+			}
+			*f.duration = d
+			continue
+		}
 		b, err := strconv.ParseBool(v)
 		if err != nil {
 			return fmt.Errorf("%s=%q: want 1/0 or true/false", f.env, v)
@@ -164,6 +191,15 @@ func (c *Config) Validate() error {
 	}
 	if c.WebmentionRate < 0 {
 		errs = append(errs, fmt.Errorf("webmention rate %d: want 0 (no limit) or more", c.WebmentionRate))
+	}
+	if c.LedgerBlockSize < 1 {
+		errs = append(errs, fmt.Errorf("ledger block size %d: want 1 or more", c.LedgerBlockSize))
+	}
+	if c.LedgerSealAfter <= 0 {
+		errs = append(errs, fmt.Errorf("ledger seal-after %s: want a positive duration", c.LedgerSealAfter))
+	}
+	if c.LedgerDifficulty < 0 || c.LedgerDifficulty > 8 {
+		errs = append(errs, fmt.Errorf("ledger difficulty %d: want 0 to 8 leading zero hex digits", c.LedgerDifficulty))
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -1,6 +1,7 @@
 package web
 
 import (
+	vl "github.com/cairn-pl/cairn/verify/ledger"
 	"net/url"
 	"strings"
 	"time"
@@ -183,6 +184,8 @@ func emptyData(name string) any {
 		return submissionsData{}
 	case "issuer":
 		return issuerPageData{}
+	case "ledger":
+		return ledgerData{Doc: &vl.Document{}, Older: -1}
 	case "issuer_achievement", "issuer_achievement_edit", "issuer_achievement_owner":
 		return issuerAchievementData{}
 	case "issuer_admin", "issuer_achievements":

@@ -37,6 +37,9 @@ func loadViews(assets *assets) (*views, error) {
 		"verdictClass": verdictClass,
 		"imageURL":     imageURL,
 		"humanDate":    humanDate,
+		"shortHash":    shortHash,
+		"blockTime":    blockTime,
+		"sub1":         func(i int64) int64 { return i - 1 },
 	}
 	base, err := template.New("").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials/*.html")
 	if err != nil {

@@ -27,6 +27,7 @@ import (
 	"github.com/cairn-pl/cairn/static"
 	"github.com/cairn-pl/cairn/wallet"
 	"github.com/cairn-pl/cairn/wallet/issuer"
+	"github.com/cairn-pl/cairn/wallet/ledger"
 )
 
 // Deps is what the web layer is given by internal/app.
@@ -48,6 +49,9 @@ type Deps struct {
 	Awarder roster.Awarder
 	// Issuer is issuer mode (nil: its pages and API answer 404).
 	Issuer *issuer.Service
+	// Ledger gives the issuer ledger while issuer mode is on (nil func or
+	// nil result: /ledger answers 404).
+	Ledger func(context.Context) *ledger.Ledger
 }
 
 // Server carries the handlers' shared state.
@@ -157,6 +161,7 @@ func (s *Server) routes(app *fiber.App) {
 	s.apiWalletRoutes(api)
 	s.apiRosterRoutes(api)
 	s.issuerRoutes(app, admin, api) // issuer mode: public documents, owner pages, API
+	s.ledgerRoutes(app)
 	api.Use(func(c *fiber.Ctx) error { return fiber.NewError(fiber.StatusNotFound, "no such API route") })
 
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })

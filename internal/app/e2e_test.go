@@ -77,6 +77,7 @@ func (b *lockedBuffer) String() string {
 
 // e2eServer is a running Cairn and the way to stop it.
 type e2eServer struct {
+	Config  config.Config
 	BaseURL string
 	out     *lockedBuffer
 	stop    func() error
@@ -139,7 +140,7 @@ func startCairn(t *testing.T, mutate ...func(*config.Config)) *e2eServer {
 			t.Logf("cairn log:\n%s", logs.String())
 		}
 	})
-	return &e2eServer{BaseURL: cfg.BaseURL, out: out, stop: stop}
+	return &e2eServer{BaseURL: cfg.BaseURL, Config: cfg, out: out, stop: stop}
 }
 
 var setupLinkRE = regexp.MustCompile(`https?://\S+/setup/\S+`)

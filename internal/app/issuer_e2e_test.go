@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +15,8 @@ import (
 	"github.com/cairn-pl/cairn/internal/app"
 	"github.com/cairn-pl/cairn/internal/config"
 	"github.com/cairn-pl/cairn/verify"
+	"github.com/cairn-pl/cairn/verify/did"
+	"github.com/cairn-pl/cairn/verify/ledger"
 )
 
 // apiClient talks to one Cairn's JSON API with an owner token.
@@ -205,6 +208,44 @@ func TestIssuerAndLearnerEndToEnd(t *testing.T) {
 	}
 	if c, _ := again.Check(verify.CheckStatus); c.Status != verify.StatusFail || !strings.Contains(c.Message, "revoked") {
 		t.Fatalf("status check after revocation: %+v", c)
+	}
+
+	// The ledger holds the award and its revocation: the whole chain
+	// verifies as a stranger would check it, and the page shows the blocks.
+	client := ledger.Client{Fetch: func(ctx context.Context, u, accept string) (int, []byte, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		if err != nil {
+			return 0, nil, err
+		}
+		req.Header.Set("Accept", accept)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, nil, err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return resp.StatusCode, b, err
+	}}
+	var export *ledger.Export
+	eventually(t, "the revocation sealed", func() bool {
+		e, err := client.Export(t.Context(), is.BaseURL+"/ledger")
+		export = e
+		return err == nil && e.Head != nil && e.Head.Index == 1
+	})
+	res := ledger.VerifyExport(t.Context(), export, ledger.DIDKeys(client.Fetch, did.Options{AllowHTTPForPrivate: true}), nil)
+	if res.Status != ledger.StatusPass || res.Awards != 1 || res.Revocations != 1 {
+		t.Fatalf("the issuer's ledger: %+v", res)
+	}
+	page, err := http.Get(is.BaseURL + "/ledger")
+	if err != nil {
+		t.Fatal(err)
+	}
+	html, _ := io.ReadAll(page.Body)
+	page.Body.Close()
+	for _, want := range []string{"Block 0", "Block 1", "revocation: awarded to the wrong post", export.Blocks[1].Hash[:16]} {
+		if !strings.Contains(string(html), want) {
+			t.Errorf("the ledger page lacks %q", want)
+		}
 	}
 }
 

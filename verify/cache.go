@@ -20,6 +20,7 @@ type Cache struct {
 	docs    map[string]cachedDoc
 	lists   map[string]cachedList
 	methods map[string]cachedMethod
+	ledgers map[string]cachedDoc // issuer → its ledger endpoint ("" for none), in resp.URL
 }
 
 type cachedMethod struct {
@@ -44,7 +45,7 @@ const maxCacheEntries = 4096
 // NewCache returns a cache whose entries live for ttl.
 func NewCache(ttl time.Duration) *Cache {
 	return &Cache{ttl: ttl, now: time.Now, docs: map[string]cachedDoc{}, lists: map[string]cachedList{},
-		methods: map[string]cachedMethod{}}
+		methods: map[string]cachedMethod{}, ledgers: map[string]cachedDoc{}}
 }
 
 func (c *Cache) doc(u string) (*Response, bool) {
@@ -124,4 +125,31 @@ func (c *Cache) putMethod(id string, m *did.Method) {
 	}
 	cp := *m
 	c.methods[id] = cachedMethod{&cp, c.now()}
+}
+
+// ledgerEndpoint returns an issuer's ledger endpoint found before ("" when
+// the issuer publishes none).
+func (c *Cache) ledgerEndpoint(issuer string) (string, bool) {
+	if c == nil {
+		return "", false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.ledgers[issuer]
+	if !ok || c.now().Sub(e.at) > c.ttl {
+		return "", false
+	}
+	return e.resp.URL, true
+}
+
+func (c *Cache) putLedgerEndpoint(issuer, endpoint string) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.ledgers) >= maxCacheEntries {
+		c.ledgers = map[string]cachedDoc{}
+	}
+	c.ledgers[issuer] = cachedDoc{&Response{URL: endpoint}, c.now()}
 }

@@ -23,7 +23,7 @@ func (v *vc) checkLedger() {
 		v.add(CheckLedger, StatusSkip, "the issuer keeps no ledger Cairn can read")
 		return
 	}
-	endpoint, err := did.ServiceEndpoint(v.ctx, v.issuerID, ledgerService, v.didFetch(), didOptions)
+	endpoint, err := v.ledgerEndpoint()
 	if err != nil {
 		v.add(CheckLedger, StatusError, "the issuer's DID document could not be read for its ledger: %v", err)
 		return
@@ -94,4 +94,17 @@ func (v *vc) asIssued() ([]byte, error) {
 		return nil, fmt.Errorf("the credential cannot be serialised for the ledger digest: %v", err)
 	}
 	return b, nil
+}
+
+// ledgerEndpoint finds the issuer's ledger in its DID document, through
+// the shared cache when there is one.
+func (v *vc) ledgerEndpoint() (string, error) {
+	if e, ok := v.opts.Cache.ledgerEndpoint(v.issuerID); ok {
+		return e, nil
+	}
+	e, err := did.ServiceEndpoint(v.ctx, v.issuerID, ledgerService, v.didFetch(), didOptions)
+	if err == nil {
+		v.opts.Cache.putLedgerEndpoint(v.issuerID, e)
+	}
+	return e, err
 }

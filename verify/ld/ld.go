@@ -134,6 +134,11 @@ var (
 // resultCache): a wallet re-verifying the same credentials canonicalises
 // each once.
 func Canonize(doc any) ([]byte, error) {
+	// The size limits first: they are a cheap walk, and a document over
+	// them is not worth hashing.
+	if err := checkInput(doc); err != nil {
+		return nil, err
+	}
 	key, keyed := contentKey('c', doc)
 	if keyed {
 		if r, ok := results.get(key); ok {
@@ -157,6 +162,9 @@ func canonize(doc any) ([]byte, error) {
 
 // CheckTerms runs the expansion checks of Canonize without canonicalising.
 func CheckTerms(doc any) error {
+	if err := checkInput(doc); err != nil {
+		return err
+	}
 	if key, keyed := contentKey('c', doc); keyed {
 		if r, ok := results.get(key); ok {
 			return r.err

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/cairn-pl/cairn/ple/feedpoll"
 )
 
 // feed200 is a 200-item RSS course feed of realistic size: a few
@@ -70,7 +72,7 @@ func BenchmarkIngest200(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if err := f.svc.recordSuccess(ctx, id, &fetched{}, pf); err != nil {
+			if err := f.svc.poller.RecordSuccess(ctx, id, &feedpoll.Fetched{}, f.svc.applyFeed(id, pf)); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -79,7 +81,7 @@ func BenchmarkIngest200(b *testing.B) {
 		f := newFixture(b)
 		id := newCourse(b, f, 0)
 		pf, _ := ParseFeed(body, base)
-		if err := f.svc.recordSuccess(ctx, id, &fetched{}, pf); err != nil {
+		if err := f.svc.poller.RecordSuccess(ctx, id, &feedpoll.Fetched{}, f.svc.applyFeed(id, pf)); err != nil {
 			b.Fatal(err)
 		}
 		b.ReportAllocs()
@@ -88,7 +90,7 @@ func BenchmarkIngest200(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if err := f.svc.recordSuccess(ctx, id, &fetched{}, pf); err != nil {
+			if err := f.svc.poller.RecordSuccess(ctx, id, &feedpoll.Fetched{}, f.svc.applyFeed(id, pf)); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -11,7 +11,9 @@
 // Polling runs on the job queue: one self-rescheduling sweeper
 // ("courses.poll") fetches every course whose next_fetch_at has come, with
 // exponential backoff for failing feeds, and "course.refresh" serves the
-// refresh-now button.
+// refresh-now button. Fetching, autodiscovery, backoff and those jobs are
+// ple/feedpoll's, shared with the issuer's roster; this package keeps what
+// a course feed means (its tasks).
 //
 // Bad input never spreads: a feed that fails (not a feed, broken, too large,
 // too slow, an HTTP error) only sets that course's status, error, failure
@@ -22,15 +24,14 @@ package courses
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/cairn-pl/cairn/internal/jobs"
 	"github.com/cairn-pl/cairn/internal/netx"
 	"github.com/cairn-pl/cairn/internal/store"
+	"github.com/cairn-pl/cairn/ple/feedpoll"
 )
 
 // Task states. A task is open until the learner publishes an answer,
@@ -53,20 +54,16 @@ const (
 
 // Defaults.
 const (
-	DefaultPollInterval = time.Hour
+	DefaultPollInterval = feedpoll.DefaultPollInterval
 	// MaxBackoff caps the delay before re-polling a failing feed.
-	MaxBackoff = 24 * time.Hour
+	MaxBackoff = feedpoll.MaxBackoff
 	// MaxFeedBody is the largest feed (or page) fetched.
 	MaxFeedBody int64 = 4 << 20
-	// maxRetryAfter bounds how far a Retry-After header can push a poll.
-	maxRetryAfter = 7 * 24 * time.Hour
 )
 
 // Service follows courses, polls their feeds and keeps their tasks.
 type Service struct {
 	db     *store.DB
-	net    *netx.Client
-	jobs   *jobs.Queue
 	logger *slog.Logger
 	now    func() time.Time
 
@@ -75,10 +72,11 @@ type Service struct {
 	// RegisterJobs.
 	PollInterval time.Duration
 
-	// locks serialises fetches of one course (poller and refresh-now
-	// button at once), so failures are not counted twice.
-	mu    sync.Mutex
-	locks map[int64]*sync.Mutex
+	fetcher *feedpoll.Fetcher
+	// poller fetches the courses table and runs its jobs; it also
+	// serialises fetches of one course (poller and refresh-now button at
+	// once), so failures are not counted twice.
+	poller *feedpoll.Poller
 }
 
 // New returns the courses service. client is the one outbound client; q
@@ -87,52 +85,48 @@ func New(db *store.DB, client *netx.Client, q *jobs.Queue, logger *slog.Logger) 
 	if logger == nil {
 		logger = slog.Default()
 	}
-	return &Service{
-		db: db, net: client, jobs: q, logger: logger, now: time.Now,
-		PollInterval: DefaultPollInterval,
-		locks:        map[int64]*sync.Mutex{},
+	s := &Service{db: db, logger: logger, now: time.Now, PollInterval: DefaultPollInterval}
+	s.fetcher = &feedpoll.Fetcher{Client: client, Site: "the course site", MaxBody: MaxFeedBody, Now: s.clock}
+	s.poller = &feedpoll.Poller{
+		DB:      db,
+		Jobs:    q,
+		Fetcher: s.fetcher,
+		Logger:  logger,
+		Now:     s.clock,
+
+		Name:  "courses",
+		Noun:  "course",
+		Table: "courses",
+
+		PollInterval: func() time.Duration { return s.PollInterval },
+
+		PollKind:    JobPoll,
+		RefreshKind: JobRefresh,
+		RefreshKey:  "course_id",
+		MinGap:      minSweepGap,
+		// At startup, catch up soon on whatever came due while the
+		// instance was down.
+		CatchUpAtStart: true,
+		Refresh:        s.Refresh,
 	}
+	return s
 }
 
-func (s *Service) interval() time.Duration {
-	if s.PollInterval <= 0 {
-		return DefaultPollInterval
-	}
-	return s.PollInterval
-}
-
-func (s *Service) lock(id int64) func() {
-	s.mu.Lock()
-	m := s.locks[id]
-	if m == nil {
-		m = &sync.Mutex{}
-		s.locks[id] = m
-	}
-	s.mu.Unlock()
-	m.Lock()
-	return m.Unlock
-}
+// clock reads s.now at each call, so a clock set after New (tests) is the
+// one feedpoll uses too.
+func (s *Service) clock() time.Time { return s.now() }
 
 // ValidationError is bad input from the learner (an API 400); its message
-// is safe to show.
-type ValidationError struct{ Msg string }
-
-func (e *ValidationError) Error() string { return e.Msg }
+// is safe to show. It is feedpoll's, so the roster's bad input maps the
+// same way.
+type ValidationError = feedpoll.ValidationError
 
 // FeedError is a fetch or parse of a course URL that failed. Msg is
 // written for people and is what the course page shows ("the course site
 // answered 404 Not Found", "the feed's XML is broken (line 3: …)"). The
-// API should answer 422 for a Follow that fails with it.
-type FeedError struct {
-	URL        string        // the URL fetched
-	StatusCode int           // the HTTP status when the site answered with an error, else 0
-	RetryAfter time.Duration // from a 429 or 503 Retry-After header, else 0
-	Msg        string
-	Err        error // the cause, for logs and errors.Is (ErrNotFeed, ErrNoFeedFound, netx errors)
-}
-
-func (e *FeedError) Error() string { return e.Msg }
-func (e *FeedError) Unwrap() error { return e.Err }
+// API should answer 422 for a Follow that fails with it. It is feedpoll's,
+// which fetches for both courses and the roster.
+type FeedError = feedpoll.FeedError
 
 // Course is a followed course.
 type Course struct {
@@ -221,25 +215,17 @@ func (s *Service) Get(ctx context.Context, id int64) (Course, error) {
 
 // findExisting returns the course whose feed URL or input URL is u.
 func (s *Service) findExisting(ctx context.Context, u string) (Course, error) {
-	return scanCourse(s.db.R.QueryRowContext(ctx, `SELECT `+courseColumns+` FROM courses c
-		WHERE c.feed_url = ?1 OR c.input_url = ?1 ORDER BY c.feed_url = ?1 DESC, c.id LIMIT 1`, u))
+	id, err := s.poller.FindByURL(ctx, u)
+	if err != nil {
+		return Course{}, err
+	}
+	return s.Get(ctx, id)
 }
 
 // Unfollow deletes a course and its tasks. The learner's answers stay:
 // posts keep their in_reply_to and lose only their task_id (ON DELETE SET
 // NULL). Following the course again links them back (see linkOrphanPosts).
-func (s *Service) Unfollow(ctx context.Context, id int64) error {
-	return s.db.Tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM courses WHERE id = ?`, id)
-		if err != nil {
-			return store.MapErr(err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return store.ErrNotFound
-		}
-		return nil
-	})
-}
+func (s *Service) Unfollow(ctx context.Context, id int64) error { return s.poller.Delete(ctx, id) }
 
 const taskColumns = `t.id, t.course_id, c.name, c.hashtag, t.guid, t.url, t.title, t.description_html, t.hashtag, t.state,
 	t.published_at, t.due_at, t.removed_at, t.created_at, t.updated_at`
@@ -384,5 +370,3 @@ func nullTime(t time.Time) any {
 	}
 	return store.Millis(t)
 }
-
-var errNoJobs = errors.New("courses: no job queue configured")

@@ -11,6 +11,8 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/cairn-pl/cairn/ple/feedpoll"
 )
 
 // fuzzSeeds are feeds of every kind, and things that are not feeds.
@@ -56,7 +58,7 @@ func FuzzIngest(f *testing.F) {
 	base, _ := url.Parse("https://course.example/feeds/feed.xml")
 	f.Fuzz(func(t *testing.T, body []byte) {
 		pf, err := ParseFeed(body, base)
-		if errors.Is(err, errParserPanic) {
+		if errors.Is(err, feedpoll.ErrParserPanic) {
 			t.Fatalf("gofeed panicked (recovered): %v", err)
 		}
 		if err != nil {
@@ -83,7 +85,7 @@ func checkParsed(t *testing.T, pf *ParsedFeed) {
 		checkURL(t, it.URL)
 		checkTag(t, it.Hashtag)
 		checkHTML(t, it.DescriptionHTML)
-		if it.GUID == "" || len(it.GUID) > maxGUID || !utf8.ValidString(it.GUID) {
+		if it.GUID == "" || len(it.GUID) > feedpoll.MaxItemKey || !utf8.ValidString(it.GUID) {
 			t.Fatalf("bad dedupe key %q", it.GUID)
 		}
 		if guids[it.GUID] || (it.URL != "" && urls[it.URL]) {
@@ -102,7 +104,7 @@ func checkTitle(t *testing.T, s string) {
 
 func checkURL(t *testing.T, s string) {
 	t.Helper()
-	if s != "" && (!isHTTPURL(s) || !utf8.ValidString(s)) {
+	if s != "" && (!feedpoll.IsHTTPURL(s) || !utf8.ValidString(s)) {
 		t.Fatalf("task URL %q is not http(s)", s)
 	}
 }
@@ -172,7 +174,7 @@ func TestIngestSeeds(t *testing.T) {
 	base, _ := url.Parse("https://course.example/feeds/feed.xml")
 	for _, s := range fuzzSeeds(t) {
 		pf, err := ParseFeed(s, base)
-		if errors.Is(err, errParserPanic) {
+		if errors.Is(err, feedpoll.ErrParserPanic) {
 			t.Fatalf("panic on %q: %v", s[:min(len(s), 60)], err)
 		}
 		if err == nil {

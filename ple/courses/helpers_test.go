@@ -160,7 +160,7 @@ func newFixture(t testing.TB) *fixture {
 func (f *fixture) withJobs(t testing.TB) *jobs.Queue {
 	t.Helper()
 	q := jobs.New(f.db, jobs.Config{Now: f.clock.Now, Logger: testLogger(t)})
-	f.svc.jobs = q
+	f.svc.poller.Jobs = q
 	f.svc.RegisterJobs()
 	return q
 }

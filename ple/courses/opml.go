@@ -10,7 +10,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
+
+	"github.com/cairn-pl/cairn/ple/feedpoll"
 )
 
 // OPML limits: an import is read whole and checked before anything is
@@ -18,8 +19,6 @@ import (
 const (
 	MaxOPMLBytes   = 1 << 20
 	MaxOPMLEntries = 500
-	// importWorkers follow OPML entries in parallel (each is a fetch).
-	importWorkers = 4
 )
 
 // Import outcomes.
@@ -179,44 +178,28 @@ func (s *Service) ImportOPML(ctx context.Context, r io.Reader) (ImportReport, er
 	if err != nil {
 		return ImportReport{}, err
 	}
-	var wg sync.WaitGroup
-	work := make(chan int)
-	for range min(importWorkers, len(entries)) {
-		wg.Go(func() {
-			for i := range work {
-				e := &entries[i]
-				c, created, err := s.Follow(ctx, e.URL)
-				switch {
-				case err != nil:
-					e.Outcome, e.Error = ImportFailed, err.Error()
-				case created:
-					e.Outcome, e.CourseID = ImportAdded, c.ID
-				default:
-					e.Outcome, e.CourseID = ImportExisting, c.ID
-				}
-			}
-		})
+	urls := make([]string, len(entries))
+	for i, e := range entries {
+		urls[i] = e.URL
 	}
-	for i := range entries {
-		work <- i
+	imported, tally := feedpoll.ImportAll(ctx, urls, func(ctx context.Context, u string) (int64, bool, error) {
+		c, created, err := s.Follow(ctx, u)
+		return c.ID, created, err
+	})
+	for i, im := range imported {
+		entries[i].Outcome, entries[i].CourseID, entries[i].Error = importOutcomes[im.Outcome], im.ID, im.Error
 	}
-	close(work)
-	wg.Wait()
-	rep := ImportReport{Entries: entries}
-	for _, e := range entries {
-		switch e.Outcome {
-		case ImportAdded:
-			rep.Added++
-		case ImportExisting:
-			rep.Existing++
-		default:
-			rep.Failed++
-		}
+	if entries == nil {
+		entries = []ImportEntry{}
 	}
-	if rep.Entries == nil {
-		rep.Entries = []ImportEntry{}
-	}
-	return rep, ctx.Err()
+	return ImportReport{Entries: entries, Added: tally.Added, Existing: tally.Existing, Failed: tally.Failed}, ctx.Err()
+}
+
+// importOutcomes names feedpoll's import outcomes for the learner.
+var importOutcomes = map[feedpoll.Outcome]string{
+	feedpoll.Added:    ImportAdded,
+	feedpoll.Existing: ImportExisting,
+	feedpoll.Failed:   ImportFailed,
 }
 
 func sortedKeys(m map[string]bool) []string {

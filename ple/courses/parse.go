@@ -2,12 +2,7 @@ package courses
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"encoding/xml"
-	"errors"
-	"fmt"
 	"io"
 	"maps"
 	"net/url"
@@ -16,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/microcosm-cc/bluemonday"
@@ -24,6 +18,7 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
+	"github.com/cairn-pl/cairn/ple/feedpoll"
 	"github.com/cairn-pl/cairn/ple/sanitize"
 )
 
@@ -36,10 +31,6 @@ const (
 	MaxItems = 1000
 	// maxTitle caps task and course titles, in runes.
 	maxTitle = 300
-	// maxGUID caps a stored dedupe key; a longer GUID is stored as its hash.
-	maxGUID = 2048
-	// maxTag caps a hashtag, in bytes.
-	maxTag = 64
 )
 
 // ParsedFeed is a course feed read into what Cairn keeps of it. Every string
@@ -68,14 +59,13 @@ type ParsedItem struct {
 	DueAt           time.Time
 }
 
-// Sentinel causes of parse failures; FeedError unwraps to them.
+// Sentinel causes of parse failures; FeedError unwraps to them. They are
+// feedpoll's, which reads every feed with gofeed.
 var (
 	// ErrNotFeed means the document is not an RSS, Atom or JSON feed.
-	ErrNotFeed = errors.New("not an RSS, Atom or JSON feed")
+	ErrNotFeed = feedpoll.ErrNotFeed
 	// ErrBrokenFeed means the document looked like a feed but could not be read.
-	ErrBrokenFeed = errors.New("broken feed")
-	// errParserPanic marks a panic inside gofeed that ParseFeed recovered.
-	errParserPanic = errors.New("feed parser panic")
+	ErrBrokenFeed = feedpoll.ErrBrokenFeed
 )
 
 // ParseFeed reads a feed document fetched from feedURL (the final URL,
@@ -84,27 +74,20 @@ var (
 // never yields duplicate tasks. Parsing goes through gofeed.Parser.Parse;
 // never ParseURL, which would bypass internal/netx.
 //
-// Errors are written for people (see readableParseError); errors.Is finds
+// Errors are written for people (see feedpoll.Parse); errors.Is finds
 // ErrNotFeed or ErrBrokenFeed in them.
-func ParseFeed(body []byte, feedURL *url.URL) (pf *ParsedFeed, err error) {
-	defer func() {
-		// gofeed is a large parser of hostile input. A panic in it must
-		// mark one course broken, not take the poller down.
-		if r := recover(); r != nil {
-			pf, err = nil, fmt.Errorf("%w: the feed could not be read (%w: %v)", ErrBrokenFeed, errParserPanic, r)
-		}
-	}()
-	f, err := gofeed.NewParser().Parse(bytes.NewReader(body))
+func ParseFeed(body []byte, feedURL *url.URL) (*ParsedFeed, error) {
+	f, err := feedpoll.Parse(body)
 	if err != nil {
-		return nil, readableParseError(err)
+		return nil, err
 	}
 	if f.FeedType == "atom" {
 		exactAtomLinks(body, f.Items)
 	}
-	pf = &ParsedFeed{
+	pf := &ParsedFeed{
 		Type:    f.FeedType,
 		Title:   cleanTitle(f.Title),
-		SiteURL: taskURL(f.Link, feedURL),
+		SiteURL: feedpoll.ExactURL(f.Link, feedURL),
 	}
 	pf.Hashtag = firstValidTag(f.Categories)
 	if pf.Hashtag == "" {
@@ -136,39 +119,14 @@ func ParseFeed(body []byte, feedURL *url.URL) (pf *ParsedFeed, err error) {
 }
 
 func parseItem(it *gofeed.Item, feedURL *url.URL, courseTag string) ParsedItem {
-	pi := ParsedItem{Title: cleanTitle(it.Title)}
-	if it.PublishedParsed != nil {
-		pi.PublishedAt = it.PublishedParsed.UTC()
-	} else if it.UpdatedParsed != nil {
-		pi.PublishedAt = it.UpdatedParsed.UTC()
-	}
-	pi.DueAt = dueDate(it)
-
-	link := strings.TrimSpace(it.Link)
-	guid := strings.TrimSpace(it.GUID)
-	pi.URL = taskURL(link, feedURL)
-	if pi.URL == "" && link == "" && isHTTPURL(guid) {
+	pi := ParsedItem{Title: cleanTitle(it.Title), PublishedAt: feedpoll.Published(it), DueAt: dueDate(it)}
+	link, guid := strings.TrimSpace(it.Link), strings.TrimSpace(it.GUID)
+	pi.URL = feedpoll.ExactURL(link, feedURL)
+	if pi.URL == "" && link == "" && feedpoll.IsHTTPURL(guid) {
 		pi.URL = guid // an RSS permalink GUID without <link>
 	}
-	switch {
-	case guid != "":
-		pi.GUID = guid
-	case link != "":
-		pi.GUID = link
-	default:
-		sum := sha256.Sum256([]byte(it.Title + "\n" + it.Published))
-		pi.GUID = "sha256:" + hex.EncodeToString(sum[:])
-	}
-	if len(pi.GUID) > maxGUID || !utf8.ValidString(pi.GUID) {
-		sum := sha256.Sum256([]byte(pi.GUID))
-		pi.GUID = "sha256:" + hex.EncodeToString(sum[:])
-	}
-
-	desc := it.Content
-	if strings.TrimSpace(desc) == "" {
-		desc = it.Description
-	}
-	pi.DescriptionHTML = description(desc, feedURL)
+	pi.GUID = feedpoll.ItemKey(it, it.Title, it.Published)
+	pi.DescriptionHTML = description(feedpoll.Content(it), feedURL)
 
 	pi.Hashtag = firstValidTag(it.Categories)
 	if pi.Hashtag == "" {
@@ -274,66 +232,6 @@ var voidElements = map[string]bool{
 	"keygen": true, "link": true, "meta": true, "param": true, "source": true, "track": true, "wbr": true,
 }
 
-// readableParseError turns gofeed's errors into a message for the course
-// page.
-func readableParseError(err error) error {
-	var xse *xml.SyntaxError
-	var jse *json.SyntaxError
-	var jte *json.UnmarshalTypeError
-	switch {
-	case errors.Is(err, gofeed.ErrFeedTypeNotDetected):
-		return ErrNotFeed
-	case errors.As(err, &xse):
-		return fmt.Errorf("%w: the feed's XML is broken (line %d: %s)", ErrBrokenFeed, xse.Line, xse.Msg)
-	case errors.As(err, &jse):
-		return fmt.Errorf("%w: the JSON feed is broken (at byte %d: %s)", ErrBrokenFeed, jse.Offset, jse.Error())
-	case errors.As(err, &jte):
-		return fmt.Errorf("%w: the JSON feed has a %s where a %s belongs (%s)", ErrBrokenFeed, jte.Value, jte.Type, jte.Field)
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return fmt.Errorf("%w: the feed ends too early", ErrBrokenFeed)
-	}
-	return fmt.Errorf("%w: the feed could not be read (%v)", ErrBrokenFeed, err)
-}
-
-// taskURL applies the URL rule of ParsedItem.URL: an absolute http(s) link
-// is kept byte for byte (it is the in-reply-to of answers and compared
-// exactly); a relative one is resolved against base; anything else ("",
-// javascript:, mailto:, unparseable) gives "".
-func taskURL(link string, base *url.URL) string {
-	link = strings.TrimSpace(link)
-	if link == "" || strings.ContainsAny(link, "\x00\r\n\t") || !utf8.ValidString(link) {
-		return ""
-	}
-	u, err := url.Parse(link)
-	if err != nil {
-		return ""
-	}
-	if u.IsAbs() {
-		if isHTTPURL(link) {
-			return link
-		}
-		return ""
-	}
-	if base == nil {
-		return ""
-	}
-	abs := base.ResolveReference(u).String()
-	if !isHTTPURL(abs) {
-		return ""
-	}
-	return abs
-}
-
-// isHTTPURL reports whether s is an absolute http(s) URL with a host.
-func isHTTPURL(s string) bool {
-	u, err := url.Parse(s)
-	if err != nil || u.Host == "" {
-		return false
-	}
-	scheme := strings.ToLower(u.Scheme)
-	return scheme == "http" || scheme == "https"
-}
-
 // tagLike matches the start of something a browser would read as markup.
 var tagLike = regexp.MustCompile(`<[a-zA-Z/!?]`)
 
@@ -401,28 +299,9 @@ func cleanTitle(s string) string {
 // NormalizeTag turns a category or "#tag" into Cairn's hashtag form:
 // lower-case, without '#', only letters, digits, '-' and '_', with at least
 // one letter (so "#1" in "issue #1" is not a tag), at most 64 bytes. It
-// returns "" when s is not a valid tag.
-func NormalizeTag(s string) string {
-	s = strings.TrimPrefix(strings.TrimSpace(s), "#")
-	s = strings.ToLower(s)
-	if s == "" || len(s) > maxTag {
-		return ""
-	}
-	letter := false
-	for _, r := range s {
-		switch {
-		case unicode.IsLetter(r):
-			letter = true
-		case unicode.IsDigit(r), r == '-', r == '_':
-		default:
-			return ""
-		}
-	}
-	if !letter {
-		return ""
-	}
-	return s
-}
+// returns "" when s is not a valid tag. The roster matches posts to tasks
+// by the same form (feedpoll.NormalizeTag).
+func NormalizeTag(s string) string { return feedpoll.NormalizeTag(s) }
 
 func firstValidTag(cats []string) string {
 	for _, c := range cats {
@@ -433,17 +312,11 @@ func firstValidTag(cats []string) string {
 	return ""
 }
 
-// hashtagRe finds "#tag" at the start of the text or after a space or an
-// opening bracket or quote, so URL fragments ("page#part") and entities
-// are not read as tags.
-var hashtagRe = regexp.MustCompile(`(?:^|[\s(\[{"'])#([\p{L}\p{N}_-]+)`)
-
-// textHashtag returns the first valid #tag in plain text, or "".
+// textHashtag returns the first valid #tag in plain text, or "". It looks
+// at the first 20 "#" words only: a course tags itself early.
 func textHashtag(text string) string {
-	for _, m := range hashtagRe.FindAllStringSubmatch(text, 20) {
-		if t := NormalizeTag(strings.TrimRight(m[1], "-_")); t != "" {
-			return t
-		}
+	for t := range feedpoll.Hashtags(text, 20) {
+		return t
 	}
 	return ""
 }

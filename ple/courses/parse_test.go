@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 )
 
 var testBase, _ = url.Parse("https://course.example/feeds/feed.xml")
@@ -83,25 +82,6 @@ func TestCleanTitle(t *testing.T) {
 	}
 }
 
-func TestTaskURL(t *testing.T) {
-	for in, want := range map[string]string{
-		"https://x.example/a?id=3&lang=en": "https://x.example/a?id=3&lang=en",
-		"https://x.example/dir/":           "https://x.example/dir/",
-		"HTTPS://X.example/%7euser/":       "HTTPS://X.example/%7euser/",
-		"/tasks/1":                         "https://course.example/tasks/1",
-		"t2.html":                          "https://course.example/feeds/t2.html",
-		"javascript:alert(1)":              "",
-		"mailto:a@b.example":               "",
-		"ftp://x.example/":                 "",
-		"":                                 "",
-		"http://x.example/a\nb":            "",
-	} {
-		if got := taskURL(in, testBase); got != want {
-			t.Errorf("taskURL(%q) = %q; want %q", in, got, want)
-		}
-	}
-}
-
 func TestParseFeedErrors(t *testing.T) {
 	for in, want := range map[string]error{
 		"":                             ErrNotFeed,
@@ -167,42 +147,5 @@ func TestParseFeedCapsItems(t *testing.T) {
 	pf, err := ParseFeed([]byte(b.String()), testBase)
 	if err != nil || len(pf.Items) != MaxItems {
 		t.Fatalf("items = %d, %v", len(pf.Items), err)
-	}
-}
-
-func TestDiscoverFeeds(t *testing.T) {
-	page, _ := url.Parse("https://course.example/course/")
-	doc := `<html><head>
-	<link rel="alternate" type="application/json" href="/wp-json/wp/v2/pages/1">
-	<link rel="alternate" type="application/rss+xml" href="rss.xml">
-	<link rel="alternate" type="application/rss+xml" href="rss.xml#dup">
-	<link rel="alternate" type="text/html" href="/fr/">
-	<link rel="alternate" type="application/feed+json" href="feed.json">
-	<link rel="alternate home" type="application/atom+xml" href="//cdn.example/atom.xml">
-	<link rel="alternate" type="application/atom+xml" href="javascript:alert(1)">
-	<link rel="stylesheet" type="application/rss+xml" href="style.xml">
-	</head><body><a rel="alternate" type="application/atom+xml" href="/anchor.xml">x</a></body></html>`
-	got := discoverFeeds([]byte(doc), page)
-	want := []string{"https://cdn.example/atom.xml", "https://course.example/course/rss.xml",
-		"https://course.example/course/feed.json", "https://course.example/wp-json/wp/v2/pages/1"}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("discoverFeeds = %q\nwant %q", got, want)
-	}
-	if got := discoverFeeds([]byte(`<html><head><title>x</title></head></html>`), page); len(got) != 0 {
-		t.Errorf("no links: %q", got)
-	}
-}
-
-func TestRetryAfter(t *testing.T) {
-	now := date("2025-06-05T12:00:00Z")
-	for in, want := range map[string]time.Duration{
-		"120": 2 * time.Minute, "": 0, "-5": 0, "soon": 0,
-		"Thu, 05 Jun 2025 13:00:00 GMT": time.Hour,
-		"Thu, 05 Jun 2025 11:00:00 GMT": 0,
-		"99999999999":                   maxRetryAfter,
-	} {
-		if got := retryAfter(in, now); got != want {
-			t.Errorf("retryAfter(%q) = %v; want %v", in, got, want)
-		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/cairn-pl/cairn/ple/feedpoll"
 )
 
 // FuzzParseFeed feeds hostile documents to the harvester's parsers: the
@@ -35,8 +37,8 @@ func FuzzParseFeed(f *testing.F) {
 				t.Fatalf("page in-reply-to %q kept", r)
 			}
 		}
-		for _, u := range discoverFeeds(body, base) {
-			if !isHTTPURL(u) {
+		for _, u := range feedpoll.DiscoverFeeds(body, base) {
+			if !feedpoll.IsHTTPURL(u) {
 				t.Fatalf("discovered %q", u)
 			}
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cairn-pl/cairn/internal/store"
+	"github.com/cairn-pl/cairn/ple/feedpoll"
 )
 
 // taskIndex answers "which task is this URL?" and "which task carries this
@@ -271,7 +272,7 @@ func (s *Service) SyncMentions(ctx context.Context) (int, error) {
 				}
 			}
 			if name == "" {
-				name = hostOf(c.source)
+				name = feedpoll.HostOf(c.source)
 			}
 			var pub any
 			if c.published != 0 {

@@ -3,9 +3,9 @@ package roster
 import (
 	"context"
 	"io"
-	"sync"
 
 	"github.com/cairn-pl/cairn/ple/courses"
+	"github.com/cairn-pl/cairn/ple/feedpoll"
 )
 
 // Import outcomes, as for courses.
@@ -39,43 +39,25 @@ func (s *Service) ImportOPML(ctx context.Context, r io.Reader) (ImportReport, er
 	if err != nil {
 		return ImportReport{}, err
 	}
-	entries := make([]ImportEntry, len(parsed))
+	urls := make([]string, len(parsed))
 	for i, p := range parsed {
-		entries[i] = ImportEntry{Title: p.Title, URL: p.URL}
+		urls[i] = p.URL
 	}
-	work := make(chan int)
-	var wg sync.WaitGroup
-	for range min(4, len(entries)) {
-		wg.Go(func() {
-			for i := range work {
-				e := &entries[i]
-				l, created, err := s.Add(ctx, e.URL)
-				switch {
-				case err != nil:
-					e.Outcome, e.Error = ImportFailed, err.Error()
-				case created:
-					e.Outcome, e.LearnerID = ImportAdded, l.ID
-				default:
-					e.Outcome, e.LearnerID = ImportExisting, l.ID
-				}
-			}
-		})
+	imported, tally := feedpoll.ImportAll(ctx, urls, func(ctx context.Context, u string) (int64, bool, error) {
+		l, created, err := s.Add(ctx, u)
+		return l.ID, created, err
+	})
+	entries := make([]ImportEntry, len(parsed))
+	for i, im := range imported {
+		entries[i] = ImportEntry{Title: parsed[i].Title, URL: parsed[i].URL,
+			Outcome: importOutcomes[im.Outcome], LearnerID: im.ID, Error: im.Error}
 	}
-	for i := range entries {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
-	rep := ImportReport{Entries: entries}
-	for _, e := range entries {
-		switch e.Outcome {
-		case ImportAdded:
-			rep.Added++
-		case ImportExisting:
-			rep.Existing++
-		default:
-			rep.Failed++
-		}
-	}
-	return rep, ctx.Err()
+	return ImportReport{Entries: entries, Added: tally.Added, Existing: tally.Existing, Failed: tally.Failed}, ctx.Err()
+}
+
+// importOutcomes names feedpoll's import outcomes for the issuer.
+var importOutcomes = map[feedpoll.Outcome]string{
+	feedpoll.Added:    ImportAdded,
+	feedpoll.Existing: ImportExisting,
+	feedpoll.Failed:   ImportFailed,
 }

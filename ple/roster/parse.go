@@ -2,14 +2,9 @@ package roster
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"mime"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -17,10 +12,9 @@ import (
 
 	"github.com/mmcdole/gofeed"
 	"golang.org/x/net/html"
-	"golang.org/x/net/html/atom"
 	"willnorris.com/go/microformats"
 
-	"github.com/cairn-pl/cairn/ple/courses"
+	"github.com/cairn-pl/cairn/ple/feedpoll"
 	"github.com/cairn-pl/cairn/ple/sanitize"
 )
 
@@ -29,7 +23,6 @@ const (
 	maxItems    = 500
 	maxTitle    = 300
 	maxExcerpt  = 600
-	maxGUID     = 2048
 	maxReplies  = 10
 	maxPostTags = 30
 	maxURL      = 2048
@@ -55,24 +48,15 @@ type postData struct {
 	Tags        []string // lower-case, without '#'
 }
 
-var errNotFeed = errors.New("not an RSS, Atom or JSON feed")
-
-// parseFeed reads a learner's feed fetched from feedURL. It is pure; a
-// panic inside gofeed is a broken feed, not a crash.
-func parseFeed(body []byte, feedURL *url.URL) (fd *feedData, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			fd, err = nil, fmt.Errorf("the feed could not be read (parser panic: %v)", r)
-		}
-	}()
-	f, err := gofeed.NewParser().Parse(bytes.NewReader(body))
+// parseFeed reads a learner's feed fetched from feedURL. It is pure; its
+// errors are feedpoll.Parse's (ErrNotFeed, ErrBrokenFeed, a panic inside
+// gofeed as a broken feed).
+func parseFeed(body []byte, feedURL *url.URL) (*feedData, error) {
+	f, err := feedpoll.Parse(body)
 	if err != nil {
-		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
-			return nil, errNotFeed
-		}
-		return nil, fmt.Errorf("the feed is broken: %s", plain(err.Error(), 200))
+		return nil, err
 	}
-	fd = &feedData{Type: f.FeedType, Title: plain(f.Title, maxTitle), SiteURL: absURL(f.Link, feedURL)}
+	fd := &feedData{Type: f.FeedType, Title: plain(f.Title, maxTitle), SiteURL: absURL(f.Link, feedURL)}
 	if f.Author != nil {
 		fd.Author = plain(f.Author.Name, maxTitle)
 	}
@@ -113,35 +97,14 @@ func parseFeed(body []byte, feedURL *url.URL) (fd *feedData, err error) {
 }
 
 func parseItem(it *gofeed.Item, feedURL *url.URL) postData {
-	p := postData{Title: plain(it.Title, maxTitle)}
-	if it.PublishedParsed != nil {
-		p.PublishedAt = it.PublishedParsed.UTC()
-	} else if it.UpdatedParsed != nil {
-		p.PublishedAt = it.UpdatedParsed.UTC()
-	}
+	p := postData{Title: plain(it.Title, maxTitle), PublishedAt: feedpoll.Published(it)}
 	link, guid := strings.TrimSpace(it.Link), strings.TrimSpace(it.GUID)
 	p.URL = absURL(link, feedURL)
 	if p.URL == "" && link == "" && isHTTPURL(guid) {
-		p.URL = guid
+		p.URL = guid // an RSS permalink GUID without <link>
 	}
-	switch {
-	case guid != "":
-		p.GUID = guid
-	case link != "":
-		p.GUID = link
-	default:
-		sum := sha256.Sum256([]byte(it.Title + "\n" + it.Published + "\n" + it.Description))
-		p.GUID = "sha256:" + hex.EncodeToString(sum[:])
-	}
-	if len(p.GUID) > maxGUID || !utf8.ValidString(p.GUID) {
-		sum := sha256.Sum256([]byte(p.GUID))
-		p.GUID = "sha256:" + hex.EncodeToString(sum[:])
-	}
-	content := it.Content
-	if strings.TrimSpace(content) == "" {
-		content = it.Description
-	}
-	text := plain(sanitize.Text(content), 1<<16)
+	p.GUID = feedpoll.ItemKey(it, it.Title, it.Published, it.Description)
+	text := plain(sanitize.Text(feedpoll.Content(it)), 1<<16)
 	p.Excerpt = cut(text, maxExcerpt)
 
 	// thr:in-reply-to (RFC 4685), whatever prefix the feed bound it to.
@@ -163,7 +126,7 @@ func parseItem(it *gofeed.Item, feedURL *url.URL) postData {
 	slices.Sort(p.InReplyTo) // map order above is random
 
 	for _, c := range it.Categories {
-		if t := courses.NormalizeTag(c); t != "" {
+		if t := feedpoll.NormalizeTag(c); t != "" {
 			p.Tags = appendUnique(p.Tags, t, maxPostTags)
 		}
 	}
@@ -267,7 +230,7 @@ func parsePage(body []byte, pageURL *url.URL) (pd pageData) {
 			pd.InReplyTo = appendUnique(pd.InReplyTo, u, maxReplies)
 		}
 		for _, c := range stringsOf(entry, "category") {
-			if t := courses.NormalizeTag(c); t != "" {
+			if t := feedpoll.NormalizeTag(c); t != "" {
 				pd.Tags = appendUnique(pd.Tags, t, maxPostTags)
 			}
 		}
@@ -349,136 +312,36 @@ func urlsOf(mf *microformats.Microformat, prop string, base *url.URL) []string {
 	return out
 }
 
-// discoverFeeds returns the feeds a page names with <link rel="alternate">
-// (Atom first, then RSS, then JSON Feed), resolved against the page URL
-// (or its <base href>), without duplicates.
-func discoverFeeds(body []byte, pageURL *url.URL) []string {
-	rank := map[string]int{"application/atom+xml": 0, "application/rss+xml": 1, "application/rdf+xml": 1,
-		"application/feed+json": 2, "application/json": 3}
-	type cand struct {
-		href string
-		rank int
-	}
-	var cands []cand
-	base, haveBase := pageURL, false
-	z := html.NewTokenizer(bytes.NewReader(body[:min(len(body), 1<<20)]))
-	for {
-		tt := z.Next()
-		if tt == html.ErrorToken {
-			break
-		}
-		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
-			continue
-		}
-		name, hasAttr := z.TagName()
-		a := atom.Lookup(name)
-		if (a != atom.Link && a != atom.Base) || !hasAttr {
-			continue
-		}
-		attrs := map[string]string{}
-		for {
-			k, v, more := z.TagAttr()
-			if _, dup := attrs[string(k)]; !dup {
-				attrs[string(k)] = string(v)
-			}
-			if !more {
-				break
-			}
-		}
-		if a == atom.Base {
-			if !haveBase {
-				haveBase = true
-				if u, err := pageURL.Parse(strings.TrimSpace(attrs["href"])); err == nil && isHTTPURL(u.String()) {
-					base = u
-				}
-			}
-			continue
-		}
-		if !slices.ContainsFunc(strings.Fields(attrs["rel"]), func(r string) bool { return strings.EqualFold(r, "alternate") }) {
-			continue
-		}
-		mt, _, err := mime.ParseMediaType(attrs["type"])
-		if err != nil {
-			continue
-		}
-		r, ok := rank[mt]
-		if !ok {
-			continue
-		}
-		u, err := base.Parse(strings.TrimSpace(attrs["href"]))
-		if err != nil || strings.TrimSpace(attrs["href"]) == "" || !isHTTPURL(u.String()) {
-			continue
-		}
-		u.Fragment, u.RawFragment = "", ""
-		cands = append(cands, cand{u.String(), r})
-	}
-	slices.SortStableFunc(cands, func(a, b cand) int { return a.rank - b.rank })
-	var out []string
-	for _, c := range cands {
-		if !slices.Contains(out, c.href) {
-			out = append(out, c.href)
-		}
-	}
-	return out
-}
-
-// looksLikeHTML reports whether a response is an HTML page.
-func looksLikeHTML(contentType string, body []byte) bool {
-	if mt, _, err := mime.ParseMediaType(contentType); err == nil && (mt == "text/html" || mt == "application/xhtml+xml") {
-		return true
-	}
-	head := bytes.ToLower(bytes.TrimSpace(body[:min(len(body), 1024)]))
-	return bytes.HasPrefix(head, []byte("<!doctype html")) || bytes.Contains(head, []byte("<html")) ||
-		bytes.Contains(head, []byte("<head"))
-}
-
-// absURL keeps an absolute http(s) URL exactly as given (in-reply-to and
-// task URLs are compared as written), resolves a relative one against
-// base, and gives "" for anything else.
+// absURL is feedpoll.ExactURL (an absolute http(s) URL kept exactly as
+// given, since in-reply-to and task URLs are compared as written; a
+// relative one resolved against base; "" for anything else), stricter for
+// what learners' feeds and pages claim: no spaces, at most maxURL bytes,
+// and no user name or password (see isHTTPURL).
 func absURL(raw string, base *url.URL) string {
 	raw = strings.TrimSpace(raw)
-	if raw == "" || len(raw) > maxURL || strings.ContainsAny(raw, "\x00\r\n\t ") || !utf8.ValidString(raw) {
+	if len(raw) > maxURL || strings.ContainsRune(raw, ' ') {
 		return ""
 	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return ""
+	if u := feedpoll.ExactURL(raw, base); isHTTPURL(u) {
+		return u
 	}
-	if u.IsAbs() {
-		if isHTTPURL(raw) {
-			return raw
-		}
-		return ""
-	}
-	if base == nil {
-		return ""
-	}
-	abs := base.ResolveReference(u).String()
-	if !isHTTPURL(abs) {
-		return ""
-	}
-	return abs
+	return ""
 }
 
+// isHTTPURL is feedpoll.IsHTTPURL without credentials: the roster keeps
+// and shows learners' URLs, and one carrying a password is none it
+// should.
 func isHTTPURL(s string) bool {
 	u, err := url.Parse(s)
-	if err != nil || u.Host == "" || u.User != nil {
-		return false
-	}
-	scheme := strings.ToLower(u.Scheme)
-	return scheme == "http" || scheme == "https"
+	return err == nil && u.User == nil && feedpoll.IsHTTPURL(s)
 }
 
-// hashtagRe finds "#tag" at the start or after a space or opening bracket
-// or quote, so URL fragments are not read as tags.
-var hashtagRe = regexp.MustCompile(`(?:^|[\s(\[{"'])#([\p{L}\p{N}_-]+)`)
-
+// textHashtags returns the valid #tags of plain text (among its first 50
+// "#" words), without repeats, at most maxPostTags.
 func textHashtags(text string) []string {
 	var out []string
-	for _, m := range hashtagRe.FindAllStringSubmatch(text, 50) {
-		if t := courses.NormalizeTag(strings.TrimRight(m[1], "-_")); t != "" {
-			out = appendUnique(out, t, maxPostTags)
-		}
+	for t := range feedpoll.Hashtags(text, 50) {
+		out = appendUnique(out, t, maxPostTags)
 	}
 	return out
 }

@@ -10,10 +10,11 @@
 // JSON Feed "_cairn".in_reply_to) or, when the item gives none, from the
 // u-in-reply-to of the post page itself.
 //
-// Polling follows ple/courses: one self-rescheduling sweeper job
-// ("roster.poll") with conditional GET and exponential backoff, and
-// "roster.refresh" for the refresh-now button. A feed that fails only marks
-// its learner (status, a readable error, failures, next fetch time).
+// Polling is ple/feedpoll's, as for ple/courses: one self-rescheduling
+// sweeper job ("roster.poll") with conditional GET and exponential
+// backoff, and "roster.refresh" for the refresh-now button. A feed that
+// fails only marks its learner (status, a readable error, failures, next
+// fetch time).
 //
 // The issuer's tasks come through the Tasks interface (JournalTasks reads
 // the owner's journal); awards go through the Awarder interface, which
@@ -22,17 +23,15 @@ package roster
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"log/slog"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/cairn-pl/cairn/internal/jobs"
 	"github.com/cairn-pl/cairn/internal/netx"
 	"github.com/cairn-pl/cairn/internal/store"
+	"github.com/cairn-pl/cairn/ple/feedpoll"
 )
 
 // Learner statuses, as for followed courses.
@@ -58,11 +57,11 @@ const (
 
 // Defaults.
 const (
-	DefaultPollInterval = time.Hour
+	DefaultPollInterval = feedpoll.DefaultPollInterval
 	// DefaultSyncInterval is how often the sweeper runs at the latest, so
 	// verified Webmentions to task pages reach the review queue soon.
 	DefaultSyncInterval = time.Minute
-	MaxBackoff          = 24 * time.Hour
+	MaxBackoff          = feedpoll.MaxBackoff
 	// MaxFeedBody is the largest feed or page fetched for discovery.
 	MaxFeedBody int64 = 4 << 20
 	// MaxPageBody is the largest post page read for u-in-reply-to.
@@ -109,8 +108,6 @@ type Awarder interface {
 // Service keeps the roster, harvests it and keeps the submissions.
 type Service struct {
 	db     *store.DB
-	net    *netx.Client
-	jobs   *jobs.Queue
 	tasks  Tasks
 	logger *slog.Logger
 	base   *url.URL
@@ -123,8 +120,11 @@ type Service struct {
 	PollInterval time.Duration
 	SyncInterval time.Duration
 
-	mu    sync.Mutex
-	locks map[int64]*sync.Mutex
+	feeds *feedpoll.Fetcher // learners' feeds and the pages autodiscovery reads
+	pages *feedpoll.Fetcher // post pages, read for u-in-reply-to
+	// poller fetches the roster_learners table and runs its jobs; it also
+	// serialises the refreshes of one learner.
+	poller *feedpoll.Poller
 }
 
 // New returns the roster service. tasks gives the issuer's tasks; q may be
@@ -136,34 +136,48 @@ func New(db *store.DB, client *netx.Client, q *jobs.Queue, tasks Tasks, logger *
 		logger = slog.Default()
 	}
 	base, _ := url.Parse(strings.TrimRight(baseURL, "/") + "/")
-	return &Service{db: db, net: client, jobs: q, tasks: tasks, logger: logger, base: base, now: time.Now,
-		PollInterval: DefaultPollInterval, SyncInterval: DefaultSyncInterval, locks: map[int64]*sync.Mutex{}}
+	s := &Service{db: db, tasks: tasks, logger: logger, base: base, now: time.Now,
+		PollInterval: DefaultPollInterval, SyncInterval: DefaultSyncInterval}
+	s.feeds = &feedpoll.Fetcher{Client: client, Site: "the learner's site", MaxBody: MaxFeedBody, Now: s.clock}
+	s.pages = &feedpoll.Fetcher{Client: client, Site: "the learner's site", MaxBody: MaxPageBody, Now: s.clock}
+	s.poller = &feedpoll.Poller{
+		DB:      db,
+		Jobs:    q,
+		Fetcher: s.feeds,
+		Logger:  logger,
+		Now:     s.clock,
+
+		Name:  "roster",
+		Noun:  "learner",
+		Table: "roster_learners",
+
+		PollInterval: func() time.Duration { return s.PollInterval },
+
+		PollKind:    JobPoll,
+		RefreshKind: JobRefresh,
+		RefreshKey:  "learner_id",
+		MinGap:      minSweepGap,
+		// Sweeps also turn verified Webmentions into submissions, so they
+		// come every SyncInterval even when no feed is due (and need no
+		// catching up at startup).
+		MaxWait: func() time.Duration { return min(s.syncInterval(), s.poller.Interval()) },
+		Refresh: s.Refresh,
+		// Every post is matched against the tasks as they are now (a task
+		// published since finds earlier posts) and Webmentions are synced.
+		AfterSweep: s.Rematch,
+	}
+	return s
 }
 
-func (s *Service) interval() time.Duration {
-	if s.PollInterval <= 0 {
-		return DefaultPollInterval
-	}
-	return s.PollInterval
-}
+// clock reads s.now at each call, so a clock set after New (tests) is the
+// one feedpoll uses too.
+func (s *Service) clock() time.Time { return s.now() }
 
 func (s *Service) syncInterval() time.Duration {
 	if s.SyncInterval <= 0 {
 		return DefaultSyncInterval
 	}
 	return s.SyncInterval
-}
-
-func (s *Service) lock(id int64) func() {
-	s.mu.Lock()
-	m := s.locks[id]
-	if m == nil {
-		m = &sync.Mutex{}
-		s.locks[id] = m
-	}
-	s.mu.Unlock()
-	m.Lock()
-	return m.Unlock
 }
 
 // Learner is one feed on the roster.
@@ -188,7 +202,7 @@ func (l Learner) DisplayName() string {
 	if l.Name != "" {
 		return l.Name
 	}
-	if h := hostOf(l.SiteURL); h != "" {
+	if h := feedpoll.HostOf(l.SiteURL); h != "" {
 		return h
 	}
 	return l.FeedURL
@@ -239,25 +253,18 @@ func (s *Service) Get(ctx context.Context, id int64) (Learner, error) {
 	return scanLearner(s.db.R.QueryRowContext(ctx, `SELECT `+learnerColumns+` FROM roster_learners l WHERE l.id = ?`, id))
 }
 
+// findExisting returns the learner whose feed URL or input URL is u.
 func (s *Service) findExisting(ctx context.Context, u string) (Learner, error) {
-	return scanLearner(s.db.R.QueryRowContext(ctx, `SELECT `+learnerColumns+` FROM roster_learners l
-		WHERE l.feed_url = ?1 OR l.input_url = ?1 ORDER BY l.feed_url = ?1 DESC, l.id LIMIT 1`, u))
+	id, err := s.poller.FindByURL(ctx, u)
+	if err != nil {
+		return Learner{}, err
+	}
+	return s.Get(ctx, id)
 }
 
 // Remove takes a learner off the roster with their harvested posts. Their
 // submissions stay in the review queue (awards made stay made).
-func (s *Service) Remove(ctx context.Context, id int64) error {
-	return s.db.Tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM roster_learners WHERE id = ?`, id)
-		if err != nil {
-			return store.MapErr(err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return store.ErrNotFound
-		}
-		return nil
-	})
-}
+func (s *Service) Remove(ctx context.Context, id int64) error { return s.poller.Delete(ctx, id) }
 
 func optTime(ms int64) time.Time {
 	if ms == 0 {
@@ -272,13 +279,3 @@ func nullTime(t time.Time) any {
 	}
 	return store.Millis(t)
 }
-
-func hostOf(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return ""
-	}
-	return u.Hostname()
-}
-
-var errNoJobs = errors.New("roster: no job queue configured")

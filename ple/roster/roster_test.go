@@ -601,7 +601,7 @@ func TestScheduleAndRefreshJobs(t *testing.T) {
 	if err := f.svc.EnqueueRefresh(ctx, 999); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("unknown learner: %v", err)
 	}
-	ran, err := f.svc.jobs.RunOnce(ctx)
+	ran, err := f.svc.poller.Jobs.RunOnce(ctx)
 	if err != nil || ran != 1 {
 		t.Fatalf("ran %d: %v", ran, err)
 	}

@@ -87,6 +87,8 @@ type Service struct {
 	queue  *jobs.Queue
 	logger *slog.Logger
 	now    func() time.Time
+	// middleware wraps every verification (Use).
+	middleware []Middleware
 	// ReverifyEvery is how often the JobReverify sweeper verifies each
 	// credential again; zero means DefaultReverifyEvery. Set it before
 	// RegisterJobs.
@@ -109,6 +111,7 @@ func New(db *store.DB, fetcher verify.Fetcher, identities func(context.Context) 
 // identities, the trust list and, in batches, one cache.
 type verifier struct {
 	opts verify.Options
+	run  VerifyFunc
 }
 
 // newVerifier loads the owner's identities (recipients) and the trust list
@@ -128,11 +131,11 @@ func (s *Service) newVerifier(ctx context.Context, cache *verify.Cache) (verifie
 		return verifier{}, err
 	}
 	return verifier{opts: verify.Options{Fetcher: s.fetcher, Recipients: ids, TrustedIssuers: trusted, Now: s.now, Cache: cache,
-		LedgerHeads: heads}}, nil
+		LedgerHeads: heads}, run: chain(s.middleware)}, nil
 }
 
 func (v verifier) verify(ctx context.Context, input []byte) verify.Report {
-	return verify.Verify(ctx, input, v.opts)
+	return v.run(ctx, input, v.opts)
 }
 
 // verify runs the verifier with the owner's identities as recipients and

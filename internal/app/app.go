@@ -24,8 +24,10 @@ import (
 	"github.com/cairn-pl/cairn/ple"
 	"github.com/cairn-pl/cairn/ple/courses"
 	"github.com/cairn-pl/cairn/ple/mentions"
+	"github.com/cairn-pl/cairn/ple/profiles"
 	"github.com/cairn-pl/cairn/ple/roster"
 	"github.com/cairn-pl/cairn/wallet"
+	wevm "github.com/cairn-pl/cairn/wallet/evm"
 	"github.com/cairn-pl/cairn/wallet/issuer"
 	"github.com/cairn-pl/cairn/wallet/ledger"
 )
@@ -45,9 +47,11 @@ type App struct {
 	Courses  *courses.Service
 	Mentions *mentions.Service
 	Wallet   *wallet.Service
-	Roster   *roster.Service // issuer mode: the roster of learners' feeds and the review queue
-	Issuer   *issuer.Service // issuer mode: profile, keys, achievements, awards, status lists
-	Ledger   *ledger.Ledger  // the issuer ledger (cairn-ledger/1), signed with the issuer's key
+	Roster   *roster.Service   // issuer mode: the roster of learners' feeds and the review queue
+	Issuer   *issuer.Service   // issuer mode: profile, keys, achievements, awards, status lists
+	Ledger   *ledger.Ledger    // the issuer ledger (cairn-ledger/1), signed with the issuer's key
+	Profiles *profiles.Service // skill profiles and share links; presentations signed with the site's key
+	EVM      *wevm.Service     // EVM networks: Learning Tokens on a chain, ledger anchors
 	Site     *web.Site
 	out      io.Writer // where the startup banner goes (stdout)
 }
@@ -115,11 +119,20 @@ func New(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	}
 	a.Ledger.RegisterJobs(a.Jobs)
 	a.Issuer.SetLedger(a.Ledger)
+	a.EVM = wevm.New(wevm.Config{Store: db, Wallet: a.Wallet, HTTP: a.Net.HTTPClient(), KeysDir: cfg.KeysDir(),
+		Logger: opts.Logger, Ledger: a.Ledger, AllowPrivate: cfg.AllowPrivateNetwork})
+	a.EVM.RegisterJobs(a.Jobs)
+	a.Wallet.Use(a.EVM.Middleware) // chain tokens, and ledger anchors in every verification
+	a.Ledger.SetAnchors(a.EVM.Anchors)
+	a.Profiles = profiles.New(profiles.Config{Store: db, Credentials: WalletCredentials{a.Wallet}, Signer: a.Issuer,
+		BaseURL: cfg.BaseURL, Logger: opts.Logger})
+	a.Issuer.SetHolder(a.Profiles.Presenting) // did.json while a share link is live
 	site, err := web.New(web.Deps{
 		Config: cfg, Store: db, Account: a.Account, Jobs: a.Jobs, Journal: a.Journal, Courses: a.Courses, Mentions: a.Mentions, Wallet: a.Wallet,
 		Logger: opts.Logger, Version: Version,
 		Roster: a.Roster, // Awarder: wire issuer mode here (nil: the review queue says issuer mode is off)
 		Issuer: a.Issuer, Awarder: issuerAwarder{a.Issuer}, Ledger: a.issuerLedger,
+		Profiles: a.Profiles, EVM: a.EVM,
 	})
 	if err != nil {
 		db.Close()
@@ -172,6 +185,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	if err := a.Ledger.Schedule(ctx); err != nil {
 		return err
 	}
+	if err := a.EVM.Schedule(ctx); err != nil {
+		a.Logger.Warn("schedule ledger anchoring", "err", err)
+	}
 	if err := a.Roster.Schedule(ctx); err != nil {
 		a.Logger.Warn("schedule roster harvesting", "err", err)
 	}
@@ -199,6 +215,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		a.Logger.Error("http shutdown", "err", err)
 	}
 	a.Mentions.Close()
+	a.Profiles.FlushViews(context.Background()) // share views counted since the last write
 	stopJobs()
 	wg.Wait()
 	a.Net.CloseIdleConnections()

@@ -94,6 +94,18 @@ func TestMigrateFromEveryVersion(t *testing.T) {
 					t.Errorf("table %s: %v", table, err)
 				}
 			}
+			// Skill profiles and share links (0010_profiles.sql).
+			for _, table := range []string{"profiles", "profile_credentials", "profile_shares"} {
+				if _, err := db.R.Exec("SELECT count(*) FROM " + table); err != nil {
+					t.Errorf("table %s: %v", table, err)
+				}
+			}
+			// EVM networks and ledger anchors (0011_evm.sql).
+			for _, table := range []string{"evm_networks", "ledger_anchors"} {
+				if _, err := db.R.Exec("SELECT count(*) FROM " + table); err != nil {
+					t.Errorf("table %s: %v", table, err)
+				}
+			}
 		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/cairn-pl/cairn/internal/account"
+	"github.com/cairn-pl/cairn/ple/profiles"
 )
 
 // page is what every template receives: the layout's needs plus Data, the
@@ -194,6 +195,18 @@ func emptyData(name string) any {
 		return issuerAwardsData{}
 	case "award":
 		return awardPageData{}
+	case "profiles":
+		return profilesData{}
+	case "profile":
+		return profileEditData{}
+	case "profile_card":
+		return profileCardData{}
+	case "share":
+		return &shareData{View: &profiles.View{}}
+	case "share_gone":
+		return shareGoneData{}
+	case "evm":
+		return evmData{}
 	}
 	return nil
 }

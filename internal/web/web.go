@@ -23,9 +23,11 @@ import (
 	"github.com/cairn-pl/cairn/ple"
 	"github.com/cairn-pl/cairn/ple/courses"
 	"github.com/cairn-pl/cairn/ple/mentions"
+	"github.com/cairn-pl/cairn/ple/profiles"
 	"github.com/cairn-pl/cairn/ple/roster"
 	"github.com/cairn-pl/cairn/static"
 	"github.com/cairn-pl/cairn/wallet"
+	wevm "github.com/cairn-pl/cairn/wallet/evm"
 	"github.com/cairn-pl/cairn/wallet/issuer"
 	"github.com/cairn-pl/cairn/wallet/ledger"
 )
@@ -52,6 +54,12 @@ type Deps struct {
 	// Ledger gives the issuer ledger while issuer mode is on (nil func or
 	// nil result: /ledger answers 404).
 	Ledger func(context.Context) *ledger.Ledger
+	// Profiles is the skill profiles and their share links (nil: /s/ answers
+	// 404 and /admin/profiles says the section is not there).
+	Profiles *profiles.Service
+	// EVM is the EVM networks: Learning Tokens on a chain, ledger anchors
+	// (nil: /admin/evm and /api/evm answer 404).
+	EVM *wevm.Service
 }
 
 // Server carries the handlers' shared state.
@@ -135,6 +143,7 @@ func (s *Server) routes(app *fiber.App) {
 
 	s.feedRoutes(app) // before sessions: feeds are the same for everyone
 	s.webmentionRoutes(app)
+	s.shareRoutes(app) // before sessions: the shared page is the same for everyone
 
 	app.Use(s.loadSession, s.checkCSRF)
 	app.Get("/media/:name", s.media)
@@ -151,7 +160,6 @@ func (s *Server) routes(app *fiber.App) {
 	s.jobsRoutes(admin)
 	s.walletRoutes(admin)
 	s.rosterRoutes(admin)
-	admin.Get("/profiles", s.plannedSection("profiles"))
 
 	api := app.Group("/api", s.requireToken)
 	s.apiSettingsRoutes(api)
@@ -160,8 +168,10 @@ func (s *Server) routes(app *fiber.App) {
 	s.apiMentionsRoutes(api)
 	s.apiWalletRoutes(api)
 	s.apiRosterRoutes(api)
+	s.profilesRoutes(admin, api)
 	s.issuerRoutes(app, admin, api) // issuer mode: public documents, owner pages, API
 	s.ledgerRoutes(app)
+	s.evmRoutes(admin, api)
 	api.Use(func(c *fiber.Ctx) error { return fiber.NewError(fiber.StatusNotFound, "no such API route") })
 
 	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })

@@ -101,6 +101,9 @@ type Service struct {
 	keys   []keyPair
 	ledger Ledger
 	tasks  TaskSource
+	// presenting says whether the site presents credentials (holder.go);
+	// its DID document is then published with issuer mode off.
+	presenting func(context.Context) (bool, error)
 }
 
 // New builds the service and loads existing keys. It creates none: the
@@ -373,9 +376,18 @@ func (s *Service) profileObject(p Profile) map[string]any {
 // verification method controlled by the DID, all listed under
 // assertionMethod (old keys verify old awards), and, when a ledger is
 // wired, the ledger service {id: DID#ledger, type: CairnLedger,
-// serviceEndpoint: BASE/ledger}.
+// serviceEndpoint: BASE/ledger}. With issuer mode off it is still
+// published, keys only, while the site presents credentials (SetHolder).
 func (s *Service) DIDDocument(ctx context.Context) (map[string]any, error) {
-	if _, err := s.enabledProfile(ctx); err != nil {
+	_, err := s.enabledProfile(ctx)
+	issuing := err == nil
+	if errors.Is(err, ErrDisabled) && s.isPresenting(ctx) {
+		// A holder only (holder.go): the keys, no ledger.
+		if err = s.ensureKey(); err != nil {
+			return nil, err
+		}
+	}
+	if err != nil {
 		return nil, err
 	}
 	keys := s.Keys()
@@ -394,7 +406,7 @@ func (s *Service) DIDDocument(ctx context.Context) (map[string]any, error) {
 	}
 	// Verifiers look the ledger up through this entry, so it is published
 	// only when there is one: a missing ledger would fail every award.
-	if s.getLedger() != nil {
+	if issuing && s.getLedger() != nil {
 		doc["service"] = []any{map[string]any{"id": s.did + "#ledger", "type": "CairnLedger",
 			"serviceEndpoint": s.base + "/ledger"}}
 	}

@@ -105,6 +105,8 @@ type Ledger struct {
 	opt    Options
 	mu     sync.Mutex // serialises sealing in this process
 	queue  *jobs.Queue
+	// anchors gives the /ledger document's anchors (SetAnchors); nil: none.
+	anchors func(context.Context) ([]json.RawMessage, error)
 }
 
 // New returns the ledger over db.
@@ -482,8 +484,12 @@ func (l *Ledger) Document(ctx context.Context) (*vl.Document, error) {
 	if err != nil {
 		return nil, err
 	}
+	anchors, err := l.anchorList(ctx)
+	if err != nil {
+		return nil, err
+	}
 	return &vl.Document{Format: vl.Format, Issuer: l.signer.Issuer(), Key: l.signer.KeyID(), Head: head,
-		Pending: n, Anchors: []json.RawMessage{}}, nil
+		Pending: n, Anchors: anchors}, nil
 }
 
 // Export is the whole ledger (the document and every block), what

@@ -8,6 +8,8 @@ import (
 	"image/png"
 	"strings"
 
+	"github.com/makiuchi-d/gozxing"
+	zxqr "github.com/makiuchi-d/gozxing/qrcode"
 	qrcode "github.com/skip2/go-qrcode"
 )
 
@@ -40,7 +42,7 @@ func QRSize(name string) string {
 
 // QRPNG draws content as a PNG QR code of the named size.
 func QRPNG(content, size string) ([]byte, error) {
-	q, err := qrcode.New(content, QRLevel)
+	q, err := scannableCode(content)
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +78,7 @@ func QRPNG(content, size string) ([]byte, error) {
 // QRSVG draws content as an SVG QR code: one path, scalable to any size
 // (print at will); size only sets the default width and height.
 func QRSVG(content, size string) ([]byte, error) {
-	q, err := qrcode.New(content, QRLevel)
+	q, err := scannableCode(content)
 	if err != nil {
 		return nil, err
 	}
@@ -137,4 +139,57 @@ func (s *Service) QR(token, format, size string) ([]byte, error) {
 	s.qr[key] = b
 	s.qrMu.Unlock()
 	return b, nil
+}
+
+// scannableCode encodes content at QRLevel, and checks that a real
+// decoder (ZXing's finder-pattern detector, as phone scanners use) finds
+// it: for a few percent of contents the mask go-qrcode picks leaves data
+// modules that look like a finder pattern, and the detector misjudges the
+// code's size. Then the next error-correction level (another layout and
+// mask) is tried; the first that scans is used.
+func scannableCode(content string) (*qrcode.QRCode, error) {
+	var first *qrcode.QRCode
+	for _, level := range []qrcode.RecoveryLevel{QRLevel, qrcode.Highest, qrcode.Medium, qrcode.Low} {
+		q, err := qrcode.New(content, level)
+		if err != nil {
+			if first != nil {
+				break
+			}
+			return nil, err
+		}
+		if first == nil {
+			first = q
+		}
+		if scans(q, content) {
+			return q, nil
+		}
+	}
+	return first, nil
+}
+
+// scans decodes the code's bitmap (4 px a module) with ZXing's detector.
+func scans(q *qrcode.QRCode, content string) bool {
+	bm := q.Bitmap()
+	const px = 4
+	n := len(bm)
+	img := image.NewGray(image.Rect(0, 0, n*px, n*px))
+	for y, line := range bm {
+		for x, dark := range line {
+			v := uint8(255)
+			if dark {
+				v = 0
+			}
+			for dy := range px {
+				for dx := range px {
+					img.Pix[(y*px+dy)*img.Stride+x*px+dx] = v
+				}
+			}
+		}
+	}
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		return false
+	}
+	res, err := zxqr.NewQRCodeReader().Decode(bmp, nil)
+	return err == nil && res.GetText() == content
 }

@@ -332,39 +332,11 @@ func (v *vc) checkDates() {
 }
 
 // subjects returns the credentialSubject objects (one, or an array).
-func (v *vc) subjects() []map[string]any {
-	switch t := v.doc["credentialSubject"].(type) {
-	case map[string]any:
-		return []map[string]any{t}
-	case []any:
-		var out []map[string]any
-		for _, e := range t {
-			if m, ok := e.(map[string]any); ok {
-				out = append(out, m)
-			}
-		}
-		return out
-	}
-	return nil
-}
+func (v *vc) subjects() []map[string]any { return objects(v.doc["credentialSubject"]) }
 
 // identifiers returns an AchievementSubject's IdentityObjects (an array,
 // or the single object DCC fixtures use).
-func identifiers(s map[string]any) []map[string]any {
-	switch t := s["identifier"].(type) {
-	case map[string]any:
-		return []map[string]any{t}
-	case []any:
-		var out []map[string]any
-		for _, e := range t {
-			if m, ok := e.(map[string]any); ok {
-				out = append(out, m)
-			}
-		}
-		return out
-	}
-	return nil
-}
+func identifiers(s map[string]any) []map[string]any { return objects(s["identifier"]) }
 
 // identityKind maps an OB 3.0 identityType to the recipient kinds of
 // matchRecipient.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"github.com/cairn-pl/cairn/internal/app"
-	"github.com/cairn-pl/cairn/internal/config"
 	"github.com/cairn-pl/cairn/internal/netx"
 	"github.com/cairn-pl/cairn/verify/did"
 	"github.com/cairn-pl/cairn/verify/ledger"
@@ -39,24 +37,11 @@ func ledgerCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print the result as JSON")
 	timeout := fs.Duration("timeout", 60*time.Second, "give up on unreachable ledgers and keys after this long (the result is then unknown)")
 	fs.Usage = func() { fmt.Fprint(stderr, ledgerUsage); fs.PrintDefaults() }
-	var input string
-	if len(args) > 0 && args[0] != "" && (args[0][0] != '-' || args[0] == "-") {
-		input, args = args[0], args[1:]
+	cfg, input, code, ok := parseInputArgs(fs, args, "cairn ledger verify", stderr)
+	if !ok {
+		return code
 	}
-	cfg, err := config.Load(fs, config.Flags{"allow-private-network"}, args, os.Getenv)
-	if errors.Is(err, flag.ErrHelp) {
-		return app.VerifyValid
-	}
-	if err != nil {
-		fmt.Fprintln(stderr, "cairn ledger verify:", err)
-		return app.VerifyBadInput
-	}
-	if input == "" && fs.NArg() == 1 {
-		input = fs.Arg(0)
-	} else if input == "" || fs.NArg() > 0 {
-		fs.Usage()
-		return app.VerifyBadInput
-	}
+	var err error
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
 	client := netx.New(netx.Options{AllowPrivate: cfg.AllowPrivateNetwork, UserAgent: netx.UserAgent(app.Version, "")})

@@ -301,23 +301,9 @@ func verifyCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, "Usage: cairn verify [--json] [--recipient ID]... FILE|URL|-\n\nExit 0 valid, 1 invalid, 2 unknown, 3 bad input.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	var input string
-	if len(args) > 0 && args[0] != "" && (args[0][0] != '-' || args[0] == "-") {
-		input, args = args[0], args[1:]
-	}
-	cfg, err := config.Load(fs, config.Flags{"allow-private-network"}, args, os.Getenv)
-	if errors.Is(err, flag.ErrHelp) {
-		return app.VerifyValid
-	}
-	if err != nil {
-		fmt.Fprintln(stderr, "cairn verify:", err)
-		return app.VerifyBadInput
-	}
-	if input == "" && fs.NArg() == 1 {
-		input = fs.Arg(0)
-	} else if input == "" || fs.NArg() > 0 {
-		fs.Usage()
-		return app.VerifyBadInput
+	cfg, input, code, ok := parseInputArgs(fs, args, "cairn verify", stderr)
+	if !ok {
+		return code
 	}
 	data, err := readVerifyInput(input, stdin)
 	if err != nil {
@@ -355,4 +341,29 @@ func readVerifyInput(input string, stdin io.Reader) ([]byte, error) {
 		return nil, fmt.Errorf("%s is larger than %d MiB", input, maxVerifyInput>>20)
 	}
 	return b, nil
+}
+
+// parseInputArgs parses the flags of a command that checks one input
+// (FILE, URL or -), given before or after the flags. ok is false when the
+// command is done: help was asked (code 0) or the arguments are wrong
+// (code 3, the usage printed).
+func parseInputArgs(fs *flag.FlagSet, args []string, name string, stderr io.Writer) (cfg config.Config, input string, code int, ok bool) {
+	if len(args) > 0 && args[0] != "" && (args[0][0] != '-' || args[0] == "-") {
+		input, args = args[0], args[1:]
+	}
+	cfg, err := config.Load(fs, config.Flags{"allow-private-network"}, args, os.Getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		return cfg, "", app.VerifyValid, false
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, name+":", err)
+		return cfg, "", app.VerifyBadInput, false
+	}
+	if input == "" && fs.NArg() == 1 {
+		input = fs.Arg(0)
+	} else if input == "" || fs.NArg() > 0 {
+		fs.Usage()
+		return cfg, "", app.VerifyBadInput, false
+	}
+	return cfg, input, 0, true
 }

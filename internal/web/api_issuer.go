@@ -96,9 +96,6 @@ func (s *Server) apiIssuerProfile(p issuer.Profile) apiIssuerProfile {
 }
 
 func (s *Server) apiGetIssuer(c *fiber.Ctx) error {
-	if err := s.requireIssuer(); err != nil {
-		return err
-	}
 	p, err := s.Issuer.Profile(c.UserContext())
 	if err != nil {
 		return err
@@ -109,9 +106,6 @@ func (s *Server) apiGetIssuer(c *fiber.Ctx) error {
 // apiSetIssuer: {"enabled", "name", "url", "email", "image", "description"}
 // → 200 the issuer profile. Fields left out keep their value.
 func (s *Server) apiSetIssuer(c *fiber.Ctx) error {
-	if err := s.requireIssuer(); err != nil {
-		return err
-	}
 	p, err := s.Issuer.Profile(c.UserContext())
 	if err != nil {
 		return err
@@ -148,9 +142,6 @@ func (s *Server) apiSetIssuer(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiRotateIssuerKey(c *fiber.Ctx) error {
-	if err := s.requireIssuer(); err != nil {
-		return err
-	}
 	if len(s.Issuer.Keys()) == 0 {
 		return apiIssuerErr(issuer.ErrNoKey)
 	}
@@ -200,9 +191,6 @@ func decodeDataURI(s string) ([]byte, error) {
 
 // apiCreateAchievement → 201 {"id", "url"}.
 func (s *Server) apiCreateAchievement(c *fiber.Ctx) error {
-	if err := s.requireIssuer(); err != nil {
-		return err
-	}
 	var in apiAchievementIn
 	if err := decodeJSON(c, &in); err != nil {
 		return err
@@ -226,9 +214,6 @@ func (s *Server) apiCreateAchievement(c *fiber.Ctx) error {
 }
 
 func (s *Server) apiIssuerAchievements(c *fiber.Ctx) error {
-	if err := s.requireIssuer(); err != nil {
-		return err
-	}
 	list, err := s.Issuer.Achievements(c.UserContext())
 	if err != nil {
 		return err
@@ -263,9 +248,6 @@ func (s *Server) apiAward(w issuer.Award, full bool) apiAwardOut {
 // "evidence", "amount"?}, …]} → 200 {"results": [{"status": 201, "id", …}
 // or {"status": 400, "error", "detail"}]}, each award on its own.
 func (s *Server) apiIssuerAward(c *fiber.Ctx) error {
-	if err := s.requireIssuer(); err != nil {
-		return err
-	}
 	var body struct {
 		Achievement json.RawMessage `json:"achievement"`
 		Awards      []apiAwardItem  `json:"awards"`
@@ -339,9 +321,6 @@ func (s *Server) achievementRef(raw json.RawMessage) int64 {
 }
 
 func (s *Server) apiIssuerAwards(c *fiber.Ctx) error {
-	if err := s.requireIssuer(); err != nil {
-		return err
-	}
 	achID, _ := strconv.ParseInt(c.Query("achievement"), 10, 64)
 	list, err := s.Issuer.Awards(c.UserContext(), issuer.AwardQuery{AchievementID: achID, Limit: c.QueryInt("limit", 100),
 		Offset: c.QueryInt("offset", 0)})
@@ -357,9 +336,6 @@ func (s *Server) apiIssuerAwards(c *fiber.Ctx) error {
 
 // apiIssuerRevoke: {"reason"} → 200 the award.
 func (s *Server) apiIssuerRevoke(c *fiber.Ctx) error {
-	if err := s.requireIssuer(); err != nil {
-		return err
-	}
 	var body struct {
 		Reason string `json:"reason"`
 	}

@@ -72,17 +72,7 @@ func (s *Server) issuerFlashErr(c *fiber.Ctx, back string, err error) error {
 	return err
 }
 
-func (s *Server) requireIssuer() error {
-	if s.Issuer == nil {
-		return fiber.NewError(fiber.StatusNotFound, "Issuer mode is not available in this instance.")
-	}
-	return nil
-}
-
 func (s *Server) issuerDashboard(c *fiber.Ctx) error {
-	if err := s.requireIssuer(); err != nil {
-		return err
-	}
 	ctx := c.UserContext()
 	p, err := s.Issuer.Profile(ctx)
 	if err != nil {
@@ -101,9 +91,6 @@ func (s *Server) issuerDashboard(c *fiber.Ctx) error {
 }
 
 func (s *Server) issuerSaveProfile(c *fiber.Ctx) error {
-	if err := s.requireIssuer(); err != nil {
-		return err
-	}
 	p := issuer.Profile{Enabled: c.FormValue("enabled") != "", Name: c.FormValue("name"), URL: c.FormValue("url"),
 		Email: c.FormValue("email"), Image: c.FormValue("image"), Description: c.FormValue("description")}
 	saved, err := s.Issuer.SaveProfile(c.UserContext(), p)
@@ -119,9 +106,6 @@ func (s *Server) issuerSaveProfile(c *fiber.Ctx) error {
 }
 
 func (s *Server) issuerRotateKey(c *fiber.Ctx) error {
-	if err := s.requireIssuer(); err != nil {
-		return err
-	}
 	if len(s.Issuer.Keys()) == 0 {
 		return s.issuerFlashErr(c, "/admin/issuer", issuer.ErrNoKey)
 	}
@@ -134,9 +118,6 @@ func (s *Server) issuerRotateKey(c *fiber.Ctx) error {
 }
 
 func (s *Server) issuerAchievements(c *fiber.Ctx) error {
-	if err := s.requireIssuer(); err != nil {
-		return err
-	}
 	ctx := c.UserContext()
 	p, err := s.Issuer.Profile(ctx)
 	if err != nil {
@@ -180,9 +161,6 @@ func (s *Server) editData(c *fiber.Ctx, a issuer.Achievement) (issuerAchievement
 }
 
 func (s *Server) issuerNewAchievement(c *fiber.Ctx) error {
-	if err := s.requireIssuer(); err != nil {
-		return err
-	}
 	d, err := s.editData(c, issuer.Achievement{})
 	if err != nil {
 		return err
@@ -191,9 +169,6 @@ func (s *Server) issuerNewAchievement(c *fiber.Ctx) error {
 }
 
 func (s *Server) issuerEditAchievement(c *fiber.Ctx) error {
-	if err := s.requireIssuer(); err != nil {
-		return err
-	}
 	id, err := paramID(c)
 	if err != nil {
 		return err
@@ -283,9 +258,6 @@ func achievementFromForm(c *fiber.Ctx) (issuer.Achievement, error) {
 }
 
 func (s *Server) issuerCreateAchievement(c *fiber.Ctx) error {
-	if err := s.requireIssuer(); err != nil {
-		return err
-	}
 	a, err := achievementFromForm(c)
 	if err == nil {
 		a, err = s.Issuer.CreateAchievement(c.UserContext(), a)
@@ -298,9 +270,6 @@ func (s *Server) issuerCreateAchievement(c *fiber.Ctx) error {
 }
 
 func (s *Server) issuerUpdateAchievement(c *fiber.Ctx) error {
-	if err := s.requireIssuer(); err != nil {
-		return err
-	}
 	id, err := paramID(c)
 	if err != nil {
 		return err
@@ -318,9 +287,6 @@ func (s *Server) issuerUpdateAchievement(c *fiber.Ctx) error {
 }
 
 func (s *Server) issuerAchievementAdmin(c *fiber.Ctx) error {
-	if err := s.requireIssuer(); err != nil {
-		return err
-	}
 	id, err := paramID(c)
 	if err != nil {
 		return err
@@ -360,9 +326,6 @@ func parseAmount(s string) (*float64, error) {
 }
 
 func (s *Server) issuerAwardForm(c *fiber.Ctx) error {
-	if err := s.requireIssuer(); err != nil {
-		return err
-	}
 	id, err := paramID(c)
 	if err != nil {
 		return err
@@ -386,9 +349,6 @@ func (s *Server) issuerAwardForm(c *fiber.Ctx) error {
 // "email-or-URL evidence-URL [amount]". Each line succeeds or fails on its
 // own; the flash reports both.
 func (s *Server) issuerBulkForm(c *fiber.Ctx) error {
-	if err := s.requireIssuer(); err != nil {
-		return err
-	}
 	id, err := paramID(c)
 	if err != nil {
 		return err
@@ -446,9 +406,6 @@ func (s *Server) issuerBulkForm(c *fiber.Ctx) error {
 }
 
 func (s *Server) issuerAwardsPage(c *fiber.Ctx) error {
-	if err := s.requireIssuer(); err != nil {
-		return err
-	}
 	const per = 50
 	page, _ := strconv.Atoi(c.Query("page"))
 	page = max(page, 1)
@@ -469,9 +426,6 @@ func (s *Server) issuerAwardsPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) issuerRevokeForm(c *fiber.Ctx) error {
-	if err := s.requireIssuer(); err != nil {
-		return err
-	}
 	back := "/admin/issuer/awards"
 	if b := c.FormValue("back"); strings.HasPrefix(b, "/admin/issuer") && !strings.Contains(b, "//") {
 		back = b

@@ -22,8 +22,11 @@ import (
 // issuerRoutes registers issuer mode: public routes on app, owner pages on
 // admin, the API on api.
 func (s *Server) issuerRoutes(app *fiber.App, admin, api fiber.Router) {
+	if s.Issuer == nil {
+		return // a site built without issuer mode: every route is a plain 404
+	}
 	app.Get("/.well-known/did.json", s.issuerDID)
-	if s.Issuer != nil && s.Issuer.DIDDocumentPath() != "/.well-known/did.json" {
+	if s.Issuer.DIDDocumentPath() != "/.well-known/did.json" {
 		app.Get(s.Issuer.DIDDocumentPath(), s.issuerDID)
 	}
 	app.Get("/.well-known/jwks.json", s.issuerJWKS)
@@ -78,20 +81,12 @@ func wantsJSON(c *fiber.Ctx) bool {
 	return false
 }
 
-func (s *Server) issuerOff(c *fiber.Ctx) bool { return s.Issuer == nil }
-
 func (s *Server) issuerDID(c *fiber.Ctx) error {
-	if s.issuerOff(c) {
-		return fiber.ErrNotFound
-	}
 	doc, err := s.Issuer.DIDDocument(c.UserContext())
 	return sendJSONDoc(c, "application/did+json", doc, err)
 }
 
 func (s *Server) issuerJWKS(c *fiber.Ctx) error {
-	if s.issuerOff(c) {
-		return fiber.ErrNotFound
-	}
 	doc, err := s.Issuer.JWKS(c.UserContext())
 	return sendJSONDoc(c, "application/jwk-set+json", doc, err)
 }
@@ -103,9 +98,6 @@ type issuerPageData struct {
 }
 
 func (s *Server) issuerProfilePage(c *fiber.Ctx) error {
-	if s.issuerOff(c) {
-		return fiber.ErrNotFound
-	}
 	ctx := c.UserContext()
 	if wantsJSON(c) {
 		doc, err := s.Issuer.ProfileDocument(ctx)
@@ -150,9 +142,6 @@ type issuerAchievementData struct {
 }
 
 func (s *Server) issuerAchievementPage(c *fiber.Ctx) error {
-	if s.issuerOff(c) {
-		return fiber.ErrNotFound
-	}
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
@@ -195,9 +184,6 @@ func sendImage(c *fiber.Ctx, b []byte, typ string) error {
 }
 
 func (s *Server) issuerAchievementImage(c *fiber.Ctx) error {
-	if s.issuerOff(c) {
-		return fiber.ErrNotFound
-	}
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
@@ -212,9 +198,6 @@ func (s *Server) issuerAchievementImage(c *fiber.Ctx) error {
 // issuerCredentialFile serves /issuer/credentials/{id} and {id}.json (the
 // credential as issued), {id}.png and {id}.svg (baked).
 func (s *Server) issuerCredentialFile(c *fiber.Ctx) error {
-	if s.issuerOff(c) {
-		return fiber.ErrNotFound
-	}
 	file := c.Params("file")
 	id, ext, _ := strings.Cut(file, ".")
 	ctx := c.UserContext()
@@ -259,9 +242,6 @@ type awardPageData struct {
 // issuerAwardPage is the award post: an h-entry reply to the learner's
 // evidence post (DESIGN.md, Badge award post). It never shows the email.
 func (s *Server) issuerAwardPage(c *fiber.Ctx) error {
-	if s.issuerOff(c) {
-		return fiber.ErrNotFound
-	}
 	ctx := c.UserContext()
 	w, err := s.Issuer.PublicAward(ctx, c.Params("award"))
 	if err != nil {
@@ -290,9 +270,6 @@ func (s *Server) issuerAwardPage(c *fiber.Ctx) error {
 }
 
 func (s *Server) issuerStatusList(c *fiber.Ctx) error {
-	if s.issuerOff(c) {
-		return fiber.ErrNotFound
-	}
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
@@ -304,9 +281,6 @@ func (s *Server) issuerStatusList(c *fiber.Ctx) error {
 // issuerOB2Assertion is the hosted Open Badges 2.0 assertion; a revoked one
 // answers 410 Gone with {revoked: true, revocationReason}.
 func (s *Server) issuerOB2Assertion(c *fiber.Ctx) error {
-	if s.issuerOff(c) {
-		return fiber.ErrNotFound
-	}
 	doc, revoked, err := s.Issuer.OB2Assertion(c.UserContext(), c.Params("award"))
 	if err == nil && revoked {
 		c.Status(fiber.StatusGone)
@@ -315,9 +289,6 @@ func (s *Server) issuerOB2Assertion(c *fiber.Ctx) error {
 }
 
 func (s *Server) issuerOB2Badge(c *fiber.Ctx) error {
-	if s.issuerOff(c) {
-		return fiber.ErrNotFound
-	}
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
@@ -327,9 +298,6 @@ func (s *Server) issuerOB2Badge(c *fiber.Ctx) error {
 }
 
 func (s *Server) issuerOB2Issuer(c *fiber.Ctx) error {
-	if s.issuerOff(c) {
-		return fiber.ErrNotFound
-	}
 	doc, err := s.Issuer.OB2Issuer(c.UserContext())
 	return sendJSONDoc(c, "application/ld+json", doc, err)
 }

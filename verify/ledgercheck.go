@@ -74,7 +74,16 @@ func (v *vc) checkLedger() {
 			msg += fmt.Sprintf("; the chain to the head (block %d) holds", cc.Head.Index)
 			v.rep.Ledger = &LedgerHead{Issuer: v.issuerID, Index: cc.Head.Index, Hash: cc.Head.Hash}
 		}
-		v.add(CheckLedger, StatusPass, "%s", msg)
+		st := StatusPass
+		if a, ok := v.checkAnchors(cc, res.Block); ok {
+			switch {
+			case a.Status == StatusPass:
+				msg += "; " + a.Message
+			case a.Status != "":
+				st, msg = a.Status, a.Message+" (and: "+msg+")"
+			}
+		}
+		v.add(CheckLedger, st, "%s", msg)
 	case ledger.StatusError:
 		v.add(CheckLedger, StatusError, "%s", res.Message)
 	default:
@@ -107,4 +116,20 @@ func (v *vc) ledgerEndpoint() (string, error) {
 		v.opts.Cache.putLedgerEndpoint(v.issuerID, e)
 	}
 	return e, err
+}
+
+// checkAnchors hands the ledger's anchors to Options.LedgerAnchors with
+// the hashes of the blocks VerifyCredential just verified, from the
+// credential's block to the head.
+func (v *vc) checkAnchors(cc *ledger.CredentialCheck, block int64) (Check, bool) {
+	if v.opts.LedgerAnchors == nil || len(cc.Anchors) == 0 {
+		return Check{}, false
+	}
+	hashes := make(map[int64]string, len(cc.Blocks))
+	for _, b := range cc.Blocks {
+		if b.Index >= block {
+			hashes[b.Index] = b.Hash
+		}
+	}
+	return v.opts.LedgerAnchors(v.ctx, cc.Anchors, block, hashes)
 }

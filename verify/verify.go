@@ -29,6 +29,11 @@ type Options struct {
 	// id: a ledger that no longer contains its head has been rewritten
 	// (a fork), which the ledger check reports.
 	LedgerHeads map[string]LedgerHead
+	// LedgerAnchors, when set, checks the anchors an issuer's ledger lists
+	// (heads written on another ledger, such as an EVM chain) against the
+	// blocks the ledger check verified: the credential's block index and
+	// the hashes by index from it to the head. ok false adds nothing.
+	LedgerAnchors func(ctx context.Context, anchors []json.RawMessage, block int64, hashes map[int64]string) (c Check, ok bool)
 	// Cache, when set, shares fetched documents and checked status lists
 	// between verifications (see Cache). Nil fetches everything afresh.
 	Cache *Cache

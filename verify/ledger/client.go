@@ -159,7 +159,7 @@ func (c Client) CredentialCheck(ctx context.Context, ledgerURL, issuer, credenti
 	if err != nil {
 		return nil, err
 	}
-	cc := &CredentialCheck{CredentialID: credentialID, Issuer: issuer, Head: doc.Head, LastSeen: lastSeen}
+	cc := &CredentialCheck{CredentialID: credentialID, Issuer: issuer, Head: doc.Head, LastSeen: lastSeen, Anchors: doc.Anchors}
 	p, err := c.Proof(ctx, ledgerURL, credentialID)
 	if errors.Is(err, ErrNoRecord) {
 		return cc, nil

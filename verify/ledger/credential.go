@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 
 	"github.com/gowebpki/jcs"
@@ -41,6 +42,9 @@ type CredentialCheck struct {
 	Head     *Head    // the /ledger head, when known
 	LastSeen *HeadRef // the head the wallet saw before, for fork detection
 	Keys     KeyFunc
+	// Anchors are the /ledger document's anchors of heads on other ledgers
+	// (e.g. an EVM chain), for a caller that can check them.
+	Anchors []json.RawMessage
 }
 
 // VerifyCredential checks a credential against its issuer's ledger: the

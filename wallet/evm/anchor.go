@@ -22,9 +22,7 @@ import (
 	"github.com/cairn-pl/cairn/internal/jobs"
 	"github.com/cairn-pl/cairn/internal/store"
 	"github.com/cairn-pl/cairn/verify"
-	"github.com/cairn-pl/cairn/verify/did"
 	vevm "github.com/cairn-pl/cairn/verify/evm"
-	vl "github.com/cairn-pl/cairn/verify/ledger"
 )
 
 // AnchorKeyFile is the anchor key's file name in the keys directory.
@@ -352,82 +350,16 @@ func (s *Service) ensureAnchorJobTx(ctx context.Context, tx *sql.Tx, self int64)
 	return err
 }
 
-// anchorNote adds, to the ledger check of a credential verified against
-// its issuer's ledger, whether an anchor on a chain the owner has a
-// network for witnesses the credential's block (verify/evm
-// CheckLedgerAnchors). It reads the issuer's /ledger document, the
-// credential's proof and the blocks to the head through the verifier's
-// fetcher. Nothing is added when the owner has no network, the ledger
-// lists no anchors, or none covers the block.
-func (s *Service) anchorNote(ctx context.Context, rep *verify.Report, opts verify.Options) {
-	if rep.Ledger == nil || opts.Fetcher == nil || rep.Credential.ID == "" {
-		return
-	}
-	if c, ok := rep.Check(verify.CheckLedger); !ok || c.Status != verify.StatusPass {
-		return
-	}
+// CheckLedgerAnchors is verify/evm.CheckLedgerAnchors with this owner's
+// networks, the verify.Options.LedgerAnchors hook the middleware installs:
+// the /ledger document's anchors, the credential's block index and the
+// hashes of the blocks from it to the head as the ledger check verified
+// them. With no network configured it adds nothing (anchoring is optional).
+func (s *Service) CheckLedgerAnchors(ctx context.Context, anchors []json.RawMessage, block int64, hashes map[int64]string) (verify.Check, bool) {
 	var count int
 	if err := s.cfg.Store.R.QueryRowContext(ctx, "SELECT count(*) FROM evm_networks").Scan(&count); err != nil || count == 0 {
-		return
+		return verify.Check{}, false
 	}
-	fetch := func(ctx context.Context, url, accept string) (int, []byte, error) {
-		r, err := opts.Fetcher.Fetch(ctx, url, accept)
-		if err != nil {
-			return 0, nil, err
-		}
-		return r.Status, r.Body, nil
-	}
-	endpoint, err := did.ServiceEndpoint(ctx, rep.Ledger.Issuer, "CairnLedger", fetch, did.Options{AllowHTTPForPrivate: s.cfg.AllowPrivate})
-	if err != nil || endpoint == "" {
-		return
-	}
-	client := vl.Client{Fetch: fetch}
-	doc, err := client.Document(ctx, endpoint)
-	if err != nil || len(doc.Anchors) == 0 {
-		return
-	}
-	cc, err := client.CredentialCheck(ctx, endpoint, rep.Ledger.Issuer, rep.Credential.ID, nil)
-	if err != nil || cc.Proof == nil || len(cc.Blocks) == 0 {
-		return
-	}
-	hashes, ok := chainHashes(cc.Proof.Block, cc.Blocks)
-	if !ok {
-		return // the ledger changed under us; the next verification will tell
-	}
-	check, ok := vevm.CheckLedgerAnchors(ctx, vevm.LedgerAnchors{Anchors: doc.Anchors, Block: cc.Proof.Block.Index, Hashes: hashes,
-		Dial: func(ctx context.Context, chainID uint64) (vevm.Backend, error) { return s.backendFor(ctx, chainID) }})
-	if ok {
-		vevm.MergeCheck(rep, check)
-	}
-}
-
-// chainHashes checks that blocks run from the credential's block by
-// previous_hash, each hash recomputed, and returns their hashes by index.
-func chainHashes(first vl.Block, blocks []vl.Block) (map[int64]string, bool) {
-	out := map[int64]string{}
-	var prev string
-	for i := range blocks {
-		b := &blocks[i]
-		h := vl.BlockHash(b)
-		if hex.EncodeToString(h[:]) != b.Hash || (i > 0 && b.PreviousHash != prev) {
-			return nil, false
-		}
-		prev = b.Hash
-		out[b.Index] = b.Hash
-	}
-	if out[first.Index] != first.Hash {
-		return nil, false
-	}
-	return out, true
-}
-
-// CheckLedgerAnchors is verify/evm.CheckLedgerAnchors with this owner's
-// networks: the function a verify.Options hook can call from the ledger
-// check itself, with the /ledger document's anchors, the credential's
-// block index and the hashes of the blocks from it to the head as that
-// check verified them (then the wallet middleware's own fetch in
-// anchorNote is no longer needed).
-func (s *Service) CheckLedgerAnchors(ctx context.Context, anchors []json.RawMessage, block int64, hashes map[int64]string) (verify.Check, bool) {
 	return vevm.CheckLedgerAnchors(ctx, vevm.LedgerAnchors{Anchors: anchors, Block: block, Hashes: hashes,
 		Dial: func(ctx context.Context, chainID uint64) (vevm.Backend, error) { return s.backendFor(ctx, chainID) }})
 }

@@ -359,9 +359,8 @@ func (s *Service) Import(ctx context.Context, networkID int64, address string) (
 // other credential goes to next, and its ledger check gets the anchor note.
 func (s *Service) Middleware(ctx context.Context, input []byte, opts verify.Options, next wallet.VerifyFunc) verify.Report {
 	if !vevm.IsRecord(input) {
-		rep := next(ctx, input, opts)
-		s.anchorNote(ctx, &rep, opts)
-		return rep
+		opts.LedgerAnchors = s.CheckLedgerAnchors // the ledger check also asks the chain
+		return next(ctx, input, opts)
 	}
 	vo := vevm.Options{TrustedIssuers: opts.TrustedIssuers, Recipients: opts.Recipients, Now: opts.Now}
 	rec, err := vevm.ParseRecord(input)
